@@ -1,0 +1,38 @@
+"""One Adam / AdamW step, in place, with PyTorch's exact order of operations.
+
+    g = grad + wd * param                 (Adam, decoupled=False)
+    param *= 1 - lr * wd                  (AdamW, decoupled=True)
+    m = m + (1 - beta1) * (g - m)         (PyTorch's lerp)
+    v = beta2 * v + (1 - beta2) * g * g
+    param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
+"""
+from __future__ import annotations
+
+import math
+
+from .._arrays import get_xp
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay, step,
+                decoupled):
+    xp = get_xp(param)
+    grad = grad.astype(param.dtype, copy=False)
+    if weight_decay and not decoupled:
+        grad = grad + weight_decay * param  # a new array: the caller's grad stays untouched
+    if weight_decay and decoupled:
+        param *= 1.0 - lr * weight_decay
+    tmp = xp.subtract(grad, exp_avg)
+    tmp *= 1.0 - beta1
+    exp_avg += tmp
+    xp.multiply(grad, grad, out=tmp)
+    tmp *= 1.0 - beta2
+    exp_avg_sq *= beta2
+    exp_avg_sq += tmp
+    bias_correction1 = 1.0 - beta1 ** step
+    bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** step)
+    xp.sqrt(exp_avg_sq, out=tmp)
+    tmp /= bias_correction2_sqrt
+    tmp += eps
+    xp.divide(exp_avg, tmp, out=tmp)
+    tmp *= lr / bias_correction1
+    param -= tmp
