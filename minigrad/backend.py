@@ -1,0 +1,100 @@
+"""Devices and array modules: the one switch between NumPy (cpu) and CuPy (cuda).
+
+Every op is written once against `xp`, the array module of its inputs. This file
+is the only place that knows which module belongs to which device, and the only
+place in the engine that imports CuPy (lazily, the first time "cuda" is asked
+for), so `import minigrad` works on a machine with NumPy alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEVICES = ("cpu", "cuda")
+
+_cupy = None  # the cupy module once imported successfully
+
+
+def _import_cupy():
+    """Import CuPy and check that a GPU is there, or say clearly what is missing."""
+    global _cupy
+    if _cupy is not None:
+        return _cupy
+    try:
+        import cupy
+    except ImportError as err:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy, which is not installed: "
+            "pip install 'minigrad[gpu]' (or the cupy-cudaXXx wheel matching your CUDA)"
+        ) from err
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as err:  # CUDA driver missing or broken
+        raise RuntimeError(f"device 'cuda': CuPy is installed but no CUDA device is usable ({err})") from err
+    if count == 0:
+        raise RuntimeError("device 'cuda': CuPy is installed but no CUDA device was found")
+    _cupy = cupy
+    return cupy
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        _import_cupy()
+    except RuntimeError:
+        return False
+    return True
+
+
+def check_device(device) -> str:
+    """Normalise a device name ('cpu', 'cuda', 'cuda:0') and reject anything else."""
+    name = str(device)
+    if name.startswith("cuda"):
+        name = "cuda"
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")
+    return name
+
+
+def xp_for(device: str):
+    """The array module (numpy or cupy) that holds arrays of `device`."""
+    if device == "cpu":
+        return np
+    return _import_cupy()
+
+
+def device_of(array) -> str:
+    """'cpu' for NumPy arrays, 'cuda' for CuPy arrays."""
+    if isinstance(array, (np.ndarray, np.generic)):
+        return "cpu"
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return "cuda"
+    raise TypeError(f"expected a numpy or cupy array, got {type(array).__name__}")
+
+
+def xp_of(*arrays):
+    """The array module of the arrays (Python numbers among them are ignored): numpy or cupy."""
+    for a in arrays:
+        if _cupy is not None and isinstance(a, _cupy.ndarray):
+            return _cupy
+    return np
+
+
+def to_device(array, device: str):
+    """Copy `array` to `device` (no copy if it is already there)."""
+    if device == "cpu":
+        if isinstance(array, np.ndarray):
+            return array
+        return array.get() if hasattr(array, "get") else np.asarray(array)
+    cupy = _import_cupy()
+    return cupy.asarray(array)
+
+
+def scatter_add(target, index, values) -> None:
+    """target[index] += values, adding up repeated indices (np.add.at on the CPU)."""
+    if isinstance(target, np.ndarray):
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)

@@ -1,0 +1,91 @@
+"""Factories: tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like.
+
+Each takes `dtype` (float32 by default, like PyTorch), `device` ('cpu' or
+'cuda') and `requires_grad`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .random import generator
+from .tensor import Tensor, as_dtype, float32, int64
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+    """A new tensor holding a copy of `data` (a list, number, NumPy/CuPy array or Tensor).
+
+    >>> tensor([1, 2, 3]).dtype      # Python ints give int64, Python floats float32
+    dtype('int64')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def _shape(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise ValueError(f"shape must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _make(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+    device = backend.check_device(device or "cpu")
+    out = Tensor._wrap(backend.to_device(array, device), False)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return full(_shape(shape), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return full(_shape(shape), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` filled with `fill_value`."""
+    shape = _shape(shape if isinstance(shape, (tuple, list)) else (shape,))
+    xp = backend.xp_for(backend.check_device(device or "cpu"))
+    out = Tensor._wrap(xp.full(shape, fill_value, dtype=as_dtype(dtype) or float32), False)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def zeros_like(x: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return zeros(x.shape, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return ones(x.shape, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from minigrad's generator (see manual_seed)."""
+    array = generator().standard_normal(_shape(shape)).astype(as_dtype(dtype) or float32)
+    return _make(array, device, requires_grad)
+
+
+def rand(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from minigrad's generator."""
+    array = generator().random(_shape(shape)).astype(as_dtype(dtype) or float32)
+    return _make(array, device, requires_grad)
+
+
+def randint(low: int, high: int, shape, device=None) -> Tensor:
+    """Integers uniform in [low, high), int64."""
+    return _make(generator().integers(low, high, size=_shape(tuple(shape))).astype(int64), device, False)
+
+
+def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop); int64 when all arguments are ints, else float32."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        dtype = int64 if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)) else float32
+    return _make(np.arange(start, stop, step, dtype=as_dtype(dtype)), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix."""
+    return _make(np.eye(n, m, dtype=as_dtype(dtype) or float32), device, requires_grad)

@@ -1,0 +1,134 @@
+"""Activations and normalised exponentials: tanh, sigmoid, relu, gelu, softmax, log_softmax.
+
+GELU, softmax and log-softmax are hot ops: their forward and backward run in
+`kernels` (NumPy on the CPU, Triton/CuPy on the GPU). The kernels work on the
+last axis; these ops move another axis there and back.
+"""
+
+from __future__ import annotations
+
+import kernels
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..tensor import Tensor
+
+
+class Tanh(Function):
+    """tanh(x);  dx = g * (1 - tanh(x)**2)"""
+
+    def forward(self, x):
+        self.out = xp_of(x).tanh(x)
+        return self.out
+
+    def backward(self, g):
+        return g * (1 - self.out * self.out)
+
+
+class Sigmoid(Function):
+    """sigmoid(x) = 1 / (1 + exp(-x));  dx = g * s * (1 - s)"""
+
+    def forward(self, x):
+        xp = xp_of(x)
+        # Never exponentiate a large positive number: with e = exp(-|x|) <= 1,
+        # sigmoid is 1/(1+e) for x >= 0 and e/(1+e) for x < 0.
+        e = xp.exp(-xp.abs(x))
+        r = 1 / (1 + e)
+        self.out = xp.where(x >= 0, r, e * r)
+        return self.out
+
+    def backward(self, g):
+        return g * self.out * (1 - self.out)
+
+
+class Relu(Function):
+    """max(x, 0);  dx = g where x > 0 (0 at x = 0, as PyTorch)"""
+
+    def forward(self, x):
+        self.positive = x > 0
+        return xp_of(x).maximum(x, 0)
+
+    def backward(self, g):
+        return g * self.positive
+
+
+class Gelu(Function):
+    """x * Phi(x) (erf form) or PyTorch's tanh approximation;  dx from kernels.gelu_bwd."""
+
+    def forward(self, x, approximate):
+        self.x, self.approximate = x, approximate
+        return kernels.gelu_fwd(x, approximate=approximate)
+
+    def backward(self, g):
+        return kernels.gelu_bwd(self.x, g, approximate=self.approximate)
+
+
+class Softmax(Function):
+    """y = exp(x - max) / sum(exp(x - max));  dx = y * (g - sum(g * y))"""
+
+    def forward(self, x, axis):
+        self.axis = axis
+        self.out = _last_axis(kernels.softmax_fwd, axis, x)
+        return self.out
+
+    def backward(self, g):
+        return _last_axis(kernels.softmax_bwd, self.axis, self.out, g)
+
+
+class LogSoftmax(Function):
+    """y = x - max - log(sum(exp(x - max)));  dx = g - exp(y) * sum(g)"""
+
+    def forward(self, x, axis):
+        self.axis = axis
+        self.out = _last_axis(kernels.log_softmax_fwd, axis, x)
+        return self.out
+
+    def backward(self, g):
+        return _last_axis(kernels.log_softmax_bwd, self.axis, self.out, g)
+
+
+def _last_axis(kernel, axis: int, *arrays):
+    """Run a last-axis kernel along `axis` by moving that axis last and back."""
+    ndim = arrays[0].ndim
+    if axis in (-1, ndim - 1):
+        return kernel(*arrays)
+    xp = xp_of(arrays[0])
+    moved = [xp.ascontiguousarray(xp.moveaxis(a, axis, -1)) for a in arrays]
+    return xp.moveaxis(kernel(*moved), -1, axis)
+
+
+def _check_axis(x: Tensor, axis: int, op: str) -> int:
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
+    return axis % x.ndim
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit: x * Phi(x) ("none", exact erf form) or PyTorch's "tanh" form."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(x, approximate=approximate)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, computed stably (logits of 1e4 are fine)."""
+    return Softmax.apply(x, axis=_check_axis(x, axis, "softmax"))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along `axis`, computed stably without forming softmax first."""
+    return LogSoftmax.apply(x, axis=_check_axis(x, axis, "log_softmax"))

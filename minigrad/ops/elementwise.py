@@ -1,0 +1,336 @@
+"""Elementwise arithmetic: + - * / ** neg exp log sqrt abs maximum minimum where clip cast.
+
+Each op is a `Function`: forward on arrays, backward on gradients, side by
+side. Binary ops broadcast like NumPy; their backward returns gradients of
+the broadcast shape and the engine sums them back to each input's shape.
+Python numbers are passed through as constants (no gradient), so `x * 2`
+records one op, not two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..tensor import Tensor, float32, as_dtype
+
+
+def _operand(other, like: Tensor):
+    """Python numbers stay numbers (constants); arrays and lists become tensors on `like`'s device."""
+    if isinstance(other, Tensor) or type(other) in (int, float, bool):
+        return other
+    if isinstance(other, np.generic):
+        return other.item()
+    return Tensor(other, device=like.device)
+
+
+def _binary(op, a, b) -> Tensor:
+    if not isinstance(a, Tensor):
+        a = _operand(a, b)
+    elif not isinstance(b, Tensor):
+        b = _operand(b, a)
+    # PyTorch's rule: an integer tensor combined with a Python float gives float32, not float64.
+    if type(b) is float and a.dtype.kind in "biu":
+        a = cast(a, float32)
+    elif type(a) is float and b.dtype.kind in "biu":
+        b = cast(b, float32)
+    return op.apply(a, b)
+
+
+class Add(Function):
+    """a + b;  da = g,  db = g"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """a - b;  da = g,  db = -g"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """a * b;  da = g * b,  db = g * a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        need_a, need_b = self.needs_input_grad
+        da = g * self.b if need_a else None
+        db = g * self.a if need_b else None
+        return da, db
+
+
+class Div(Function):
+    """a / b;  da = g / b,  db = -g * a / b**2"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        need_a, need_b = self.needs_input_grad
+        da = g / self.b if need_a else None
+        db = -g * self.a / (self.b * self.b) if need_b else None
+        return da, db
+
+
+class Pow(Function):
+    """a ** b;  da = g * b * a**(b-1),  db = g * a**b * log(a)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        need_a, need_b = self.needs_input_grad
+        da = g * b * a ** (b - 1) if need_a else None
+        db = None
+        if need_b:
+            xp = xp_of(g)
+            # d/db a**b = a**b log a; at a == 0 the limit is 0 (for b > 0), not 0 * -inf.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = xp.log(xp.where(a == 0, 1, a))
+            db = g * self.out * log_a
+        return da, db
+
+
+class Maximum(Function):
+    """maximum(a, b): the gradient goes to the larger input (split evenly on ties, as PyTorch)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return xp_of(a, b).maximum(a, b)
+
+    def backward(self, g):
+        share_a = (self.a > self.b) + 0.5 * (self.a == self.b)
+        return g * share_a, g * (1 - share_a)
+
+
+class Minimum(Function):
+    """minimum(a, b): the gradient goes to the smaller input (split evenly on ties)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return xp_of(a, b).minimum(a, b)
+
+    def backward(self, g):
+        share_a = (self.a < self.b) + 0.5 * (self.a == self.b)
+        return g * share_a, g * (1 - share_a)
+
+
+class Neg(Function):
+    """-x;  dx = -g"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Exp(Function):
+    """exp(x);  dx = g * exp(x)"""
+
+    def forward(self, x):
+        self.out = xp_of(x).exp(x)
+        return self.out
+
+    def backward(self, g):
+        return g * self.out
+
+
+class Log(Function):
+    """log(x);  dx = g / x"""
+
+    def forward(self, x):
+        self.x = x
+        return xp_of(x).log(x)
+
+    def backward(self, g):
+        return g / self.x
+
+
+class Sqrt(Function):
+    """sqrt(x);  dx = g / (2 sqrt(x))"""
+
+    def forward(self, x):
+        self.out = xp_of(x).sqrt(x)
+        return self.out
+
+    def backward(self, g):
+        return g / (2 * self.out)
+
+
+class Abs(Function):
+    """|x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)"""
+
+    def forward(self, x):
+        self.x = x
+        return xp_of(x).abs(x)
+
+    def backward(self, g):
+        return g * xp_of(g).sign(self.x)
+
+
+class Clip(Function):
+    """clip(x, lo, hi);  dx = g where lo <= x <= hi, else 0 (PyTorch's clamp)."""
+
+    def forward(self, x, lo=None, hi=None):
+        self.x, self.lo, self.hi = x, lo, hi
+        return xp_of(x).clip(x, lo, hi)
+
+    def backward(self, g):
+        inside = True
+        if self.lo is not None:
+            inside = self.x >= self.lo
+        if self.hi is not None:
+            inside = inside & (self.x <= self.hi)
+        return g * inside
+
+
+class Where(Function):
+    """where(cond, a, b);  da = g where cond,  db = g where not cond. cond gets no gradient."""
+
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return xp_of(cond).where(cond, a, b)
+
+    def backward(self, g):
+        zero = g.dtype.type(0)
+        xp = xp_of(g)
+        _, need_a, need_b = self.needs_input_grad
+        da = xp.where(self.cond, g, zero) if need_a else None
+        db = xp.where(self.cond, zero, g) if need_b else None
+        return None, da, db
+
+
+class Cast(Function):
+    """x.astype(dtype);  dx = g cast back to x's dtype."""
+
+    def forward(self, x, dtype):
+        self.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.dtype)
+
+
+# ---- the functions the Tensor methods and `minigrad.*` call ----------------------------------
+
+
+def add(a, b) -> Tensor:
+    """a + b with broadcasting."""
+    return _binary(Add, a, b)
+
+
+def sub(a, b) -> Tensor:
+    """a - b with broadcasting."""
+    return _binary(Sub, a, b)
+
+
+def mul(a, b) -> Tensor:
+    """a * b with broadcasting."""
+    return _binary(Mul, a, b)
+
+
+def div(a, b) -> Tensor:
+    """a / b with broadcasting (true division; integer tensors give float32)."""
+    if isinstance(a, Tensor) and a.dtype.kind in "biu" and not (isinstance(b, Tensor) and b.dtype.kind == "f"):
+        a = cast(a, float32)
+    return _binary(Div, a, b)
+
+
+def pow(a, b) -> Tensor:
+    """a ** b; either may be a Python number."""
+    return _binary(Pow, a, b)
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise maximum of two tensors (or a tensor and a number)."""
+    return _binary(Maximum, a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise minimum of two tensors (or a tensor and a number)."""
+    return _binary(Minimum, a, b)
+
+
+def neg(x: Tensor) -> Tensor:
+    return Neg.apply(x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e ** x."""
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm."""
+    return Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:
+    return Abs.apply(x)
+
+
+def clip(x: Tensor, min=None, max=None) -> Tensor:
+    """Limit x to [min, max] (either may be None), as PyTorch's clamp."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return Clip.apply(x, lo=min, hi=max)
+
+
+def where(cond, a, b) -> Tensor:
+    """Elementwise `a if cond else b`; a and b may be tensors or numbers."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if like is None:
+        raise TypeError("where: at least one of a and b must be a Tensor")
+    cond = cond if isinstance(cond, Tensor) else Tensor(cond, device=like.device)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype}")
+    a, b = _operand(a, like), _operand(b, like)
+    return Where.apply(cond, a, b)
+
+
+def cast(x: Tensor, dtype) -> Tensor:
+    """x converted to `dtype`; differentiable between floating-point dtypes."""
+    dtype = as_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if dtype.kind not in "fc" and x.requires_grad:
+        return Tensor._wrap(x.data.astype(dtype), False)  # integer results carry no gradient
+    return Cast.apply(x, dtype=dtype)
+
+
+_COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}
+
+
+def compare(how: str, a: Tensor, b) -> Tensor:
+    """Elementwise comparison: a bool tensor that never requires grad."""
+    b = _operand(b, a)
+    b_data = b.data if isinstance(b, Tensor) else b
+    xp = xp_of(a.data)
+    try:
+        result = getattr(xp, _COMPARE[how])(a.data, b_data)
+    except ValueError as err:
+        shape_b = getattr(b_data, "shape", ())
+        raise ValueError(f"{how}: shapes {a.shape} and {tuple(shape_b)} cannot be broadcast together") from err
+    return Tensor._wrap(xp.asarray(result), False)
