@@ -7,6 +7,7 @@ broadcast to the input's shape.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -23,9 +24,9 @@ def normalize_axis(axis, ndim: int, op: str) -> tuple:
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
+        out.append(int(a) % builtins.max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
     return tuple(sorted(out))

@@ -1,0 +1,24 @@
+"""Every op's gradient against central finite differences, in float64, over hypothesis-drawn
+shapes (broadcasting included) and values. An op without a case fails the registry test."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minigrad as mg
+
+from .gradcases import CASES
+
+
+def test_every_op_has_a_gradient_case():
+    missing = sorted(name for name, op in mg.OPS.items() if op.differentiable and name not in CASES)
+    assert not missing, f"ops without a gradient test in tests/gradcases/: {missing}"
+
+
+@pytest.mark.parametrize("op", sorted(CASES))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_gradient_matches_finite_differences(op, data):
+    fn, inputs, *options = CASES[op](data.draw)
+    tolerances = {"eps": 1e-6, "atol": 1e-6, "rtol": 1e-4, **(options[0] if options else {})}
+    assert mg.gradcheck(fn, inputs, **tolerances)
