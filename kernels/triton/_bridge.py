@@ -115,3 +115,25 @@ def float_pair(value: float) -> tuple[float, float]:
     hi = float(np.float32(value))
     lo = float(np.float32(value - hi))
     return hi, lo
+
+
+def cupy_do_bench(kernel_call, quantiles=None, warmup: int = 3, repeats: int = 20):
+    """Time `kernel_call` with CuPy events (milliseconds), for triton.autotune's `do_bench`
+    hook, so tuning on the GPU path needs no PyTorch. Returns the median, or the requested
+    quantiles as a list, as Triton's own benchmarker does."""
+    import cupy
+
+    for _ in range(warmup):
+        kernel_call()
+    start, end = cupy.cuda.Event(), cupy.cuda.Event()
+    times = []
+    for _ in range(repeats):
+        start.record()
+        kernel_call()
+        end.record()
+        end.synchronize()
+        times.append(cupy.cuda.get_elapsed_time(start, end))
+    times = np.asarray(times)
+    if quantiles is None:
+        return float(np.median(times))
+    return [float(q) for q in np.quantile(times, quantiles)]

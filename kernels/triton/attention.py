@@ -1,0 +1,273 @@
+"""Flash attention in Triton, forward and backward, causal or not.
+
+Forward, per (batch*head, block of BLOCK_M queries), over blocks of BLOCK_N keys:
+
+    s = scale * q k^T;  m_new = max(m, rowmax s);  p = exp(s - m_new)
+    l = l * exp(m - m_new) + rowsum p;  acc = acc * exp(m - m_new) + p v
+    o = acc / l,  lse = m + log l
+
+Only BLOCK_M x BLOCK_N scores live at a time (in registers), never the T x T matrix. Memory
+moved: q, o once; k, v once per query block (Tq/BLOCK_M times); lse, Tq numbers per head.
+
+Backward recomputes p = exp(scale * q k^T - lse) from the saved lse. With
+delta_i = sum_d do_id o_id (one small kernel), ds = p * (do v^T - delta):
+
+    dv = p^T do,  dk = scale * ds^T q       (one program per key block, looping over queries)
+    dq = scale * ds k                       (one program per query block, looping over keys)
+
+Two kernels instead of one with atomics: every output is written once, deterministically.
+Causal masking is top-left aligned (query i sees keys j <= i), as in PyTorch's SDPA; blocks
+entirely above the diagonal are skipped.
+"""
+from __future__ import annotations
+
+import math
+
+import triton
+import triton.language as tl
+
+from .. import _arrays
+from . import _bridge
+
+MAX_D = 128
+
+
+@triton.jit
+def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
+                stride_qb, stride_qt, stride_kb, stride_kt, stride_vb, stride_vt,
+                stride_ob, stride_ot, stride_lb, n_q, n_k, d_qk, d_v, scale_hi, scale_lo,
+                CAUSAL: tl.constexpr, ACC: tl.constexpr, PRECISION: tl.constexpr,
+                BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_DK: tl.constexpr,
+                BLOCK_DV: tl.constexpr):
+    start_m = tl.program_id(0) * BLOCK_M
+    bh = tl.program_id(1).to(tl.int64)
+    scale = tl.cast(scale_hi, ACC) + tl.cast(scale_lo, ACC)
+    rows = start_m + tl.arange(0, BLOCK_M)
+    dk = tl.arange(0, BLOCK_DK)
+    dv = tl.arange(0, BLOCK_DV)
+    q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk[None, :],
+                mask=(rows[:, None] < n_q) & (dk[None, :] < d_qk), other=0.0)
+    m_i = tl.full((BLOCK_M,), -float("inf"), ACC)
+    l_i = tl.zeros((BLOCK_M,), ACC)
+    acc = tl.zeros((BLOCK_M, BLOCK_DV), ACC)
+    end = n_k
+    if CAUSAL:
+        end = tl.minimum(n_k, start_m + BLOCK_M)
+    for start_n in range(0, end, BLOCK_N):
+        cols = start_n + tl.arange(0, BLOCK_N)
+        k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk[None, :],
+                    mask=(cols[:, None] < n_k) & (dk[None, :] < d_qk), other=0.0)
+        s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
+        visible = cols[None, :] < n_k
+        if CAUSAL:
+            visible = visible & (cols[None, :] <= rows[:, None])
+        s = tl.where(visible, s, -float("inf"))
+        # Key 0 is visible to every query, so m_new is finite from the first block on.
+        m_new = tl.maximum(m_i, tl.max(s, axis=1))
+        p = tl.exp(s - m_new[:, None])
+        alpha = tl.exp(m_i - m_new)
+        l_i = l_i * alpha + tl.sum(p, axis=1)
+        v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv[None, :],
+                    mask=(cols[:, None] < n_k) & (dv[None, :] < d_v), other=0.0)
+        acc = acc * alpha[:, None]
+        acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION)
+        m_i = m_new
+    o = acc / l_i[:, None]
+    tl.store(o_ptr + bh * stride_ob + rows[:, None] * stride_ot + dv[None, :],
+             o.to(o_ptr.dtype.element_ty), mask=(rows[:, None] < n_q) & (dv[None, :] < d_v))
+    tl.store(lse_ptr + bh * stride_lb + rows, (m_i + tl.log(l_i)).to(lse_ptr.dtype.element_ty),
+             mask=rows < n_q)
+
+
+@triton.jit
+def _delta_kernel(o_ptr, do_ptr, delta_ptr, stride_ob, stride_ot, stride_db, stride_dt,
+                  stride_deltab, n_q, d_v, ACC: tl.constexpr, BLOCK_M: tl.constexpr,
+                  BLOCK_DV: tl.constexpr):
+    """delta_i = sum_d do_id * o_id, the row term of the softmax backward."""
+    rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
+    bh = tl.program_id(1).to(tl.int64)
+    dv = tl.arange(0, BLOCK_DV)
+    mask = (rows[:, None] < n_q) & (dv[None, :] < d_v)
+    o = tl.load(o_ptr + bh * stride_ob + rows[:, None] * stride_ot + dv[None, :], mask=mask,
+                other=0.0).to(ACC)
+    do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv[None, :], mask=mask,
+                 other=0.0).to(ACC)
+    tl.store(delta_ptr + bh * stride_deltab + rows, tl.sum(o * do, axis=1), mask=rows < n_q)
+
+
+@triton.jit
+def _bwd_dkdv_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dk_ptr, dv_ptr,
+                     stride_qb, stride_qt, stride_kb, stride_kt, stride_vb, stride_vt,
+                     stride_db, stride_dt, stride_lb, stride_dkb, stride_dkt, stride_dvb,
+                     stride_dvt, n_q, n_k, d_qk, d_v, scale_hi, scale_lo,
+                     CAUSAL: tl.constexpr, ACC: tl.constexpr, PRECISION: tl.constexpr,
+                     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_DK: tl.constexpr,
+                     BLOCK_DV: tl.constexpr):
+    start_n = tl.program_id(0) * BLOCK_N
+    bh = tl.program_id(1).to(tl.int64)
+    scale = tl.cast(scale_hi, ACC) + tl.cast(scale_lo, ACC)
+    cols = start_n + tl.arange(0, BLOCK_N)
+    dk_idx = tl.arange(0, BLOCK_DK)
+    dv_idx = tl.arange(0, BLOCK_DV)
+    k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk_idx[None, :],
+                mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk), other=0.0)
+    v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv_idx[None, :],
+                mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v), other=0.0)
+    dk = tl.zeros((BLOCK_N, BLOCK_DK), ACC)
+    dv = tl.zeros((BLOCK_N, BLOCK_DV), ACC)
+    first = 0
+    if CAUSAL:
+        first = (start_n // BLOCK_M) * BLOCK_M  # earlier queries cannot see these keys
+    for start_m in range(first, n_q, BLOCK_M):
+        rows = start_m + tl.arange(0, BLOCK_M)
+        q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk_idx[None, :],
+                    mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk), other=0.0)
+        do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv_idx[None, :],
+                     mask=(rows[:, None] < n_q) & (dv_idx[None, :] < d_v), other=0.0)
+        lse = tl.load(lse_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
+        delta = tl.load(delta_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
+        s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
+        visible = (rows[:, None] < n_q) & (cols[None, :] < n_k)
+        if CAUSAL:
+            visible = visible & (cols[None, :] <= rows[:, None])
+        p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
+        dv = tl.dot(tl.trans(p.to(do.dtype)), do, dv, input_precision=PRECISION)
+        dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
+        ds = p * (dp - delta[:, None])
+        dk = tl.dot(tl.trans(ds.to(q.dtype)), q, dk, input_precision=PRECISION)
+    dk = dk * scale
+    tl.store(dk_ptr + bh * stride_dkb + cols[:, None] * stride_dkt + dk_idx[None, :],
+             dk.to(dk_ptr.dtype.element_ty), mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk))
+    tl.store(dv_ptr + bh * stride_dvb + cols[:, None] * stride_dvt + dv_idx[None, :],
+             dv.to(dv_ptr.dtype.element_ty), mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v))
+
+
+@triton.jit
+def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
+                   stride_qb, stride_qt, stride_kb, stride_kt, stride_vb, stride_vt,
+                   stride_db, stride_dt, stride_lb, stride_dqb, stride_dqt,
+                   n_q, n_k, d_qk, d_v, scale_hi, scale_lo,
+                   CAUSAL: tl.constexpr, ACC: tl.constexpr, PRECISION: tl.constexpr,
+                   BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_DK: tl.constexpr,
+                   BLOCK_DV: tl.constexpr):
+    start_m = tl.program_id(0) * BLOCK_M
+    bh = tl.program_id(1).to(tl.int64)
+    scale = tl.cast(scale_hi, ACC) + tl.cast(scale_lo, ACC)
+    rows = start_m + tl.arange(0, BLOCK_M)
+    dk_idx = tl.arange(0, BLOCK_DK)
+    dv_idx = tl.arange(0, BLOCK_DV)
+    q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk_idx[None, :],
+                mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk), other=0.0)
+    do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv_idx[None, :],
+                 mask=(rows[:, None] < n_q) & (dv_idx[None, :] < d_v), other=0.0)
+    lse = tl.load(lse_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
+    delta = tl.load(delta_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
+    dq = tl.zeros((BLOCK_M, BLOCK_DK), ACC)
+    end = n_k
+    if CAUSAL:
+        end = tl.minimum(n_k, start_m + BLOCK_M)
+    for start_n in range(0, end, BLOCK_N):
+        cols = start_n + tl.arange(0, BLOCK_N)
+        k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk_idx[None, :],
+                    mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk), other=0.0)
+        v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv_idx[None, :],
+                    mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v), other=0.0)
+        s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
+        visible = (rows[:, None] < n_q) & (cols[None, :] < n_k)
+        if CAUSAL:
+            visible = visible & (cols[None, :] <= rows[:, None])
+        p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
+        dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
+        ds = p * (dp - delta[:, None])
+        dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION)
+    dq = dq * scale
+    tl.store(dq_ptr + bh * stride_dqb + rows[:, None] * stride_dqt + dk_idx[None, :],
+             dq.to(dq_ptr.dtype.element_ty), mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk))
+
+
+def _heads(x):
+    """[..., T, D] -> [B*H, T, D] with a unit stride on D (a view when possible)."""
+    x3 = x.reshape((-1,) + tuple(x.shape[-2:]))
+    if x3.shape[-1] > 1 and x3.strides[-1] != x3.itemsize:
+        x3 = _arrays.get_xp(x).ascontiguousarray(x3)
+    return x3
+
+
+def _stats_dtype(dtype):
+    return "float64" if str(dtype) == "float64" else "float32"
+
+
+def _setup(op, q, k, v, scale, block_m, block_n):
+    _bridge.check_float_dtype(op, q.dtype)
+    d_qk, d_v = q.shape[-1], v.shape[-1]
+    if max(d_qk, d_v) > MAX_D:
+        raise _bridge.Unsupported(f"{op}: the Triton kernel takes head dims up to {MAX_D}, "
+                                  f"got q/k D={d_qk}, v D={d_v}")
+    if k.shape[-2] == 0:
+        raise _bridge.Unsupported(f"{op}: attention over zero keys is undefined")
+    scale = 1.0 / math.sqrt(d_qk) if scale is None else float(scale)
+    block_dk = max(16, _bridge.next_power_of_2(d_qk))
+    block_dv = max(16, _bridge.next_power_of_2(d_v))
+    wide = str(q.dtype) in ("float32", "float64") or max(block_dk, block_dv) > 64
+    meta = dict(ACC=_bridge.accumulator(q.dtype), PRECISION="ieee",
+                BLOCK_M=block_m or (32 if wide else 64), BLOCK_N=block_n or (32 if wide else 64),
+                BLOCK_DK=block_dk, BLOCK_DV=block_dv, num_warps=4, num_stages=2)
+    return scale, meta
+
+
+def attention_fwd(q, k, v, causal=False, scale=None, *, block_m=None, block_n=None):
+    """Return (o [..., Tq, Dv], lse [..., Tq] float32, or float64 for float64 inputs)."""
+    scale, meta = _setup("attention_fwd", q, k, v, scale, block_m, block_n)
+    q3, k3, v3 = _heads(q), _heads(k), _heads(v)
+    bh, n_q, d_qk = q3.shape
+    n_k, d_v = k3.shape[1], v3.shape[2]
+    o3 = _bridge.empty_like(q, (bh, n_q, d_v))
+    lse = _bridge.empty_like(q, (bh, n_q), _stats_dtype(q.dtype))
+    if bh and n_q:
+        grid = (triton.cdiv(n_q, meta["BLOCK_M"]), bh)
+        s = [_bridge.strides(t) for t in (q3, k3, v3, o3, lse)]
+        _fwd_kernel[grid](_bridge.pointer(q3), _bridge.pointer(k3), _bridge.pointer(v3),
+                          _bridge.pointer(o3), _bridge.pointer(lse),
+                          s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1], s[3][0], s[3][1],
+                          s[4][0], n_q, n_k, d_qk, d_v, *_bridge.float_pair(scale),
+                          CAUSAL=bool(causal), **meta)
+    return o3.reshape(q.shape[:-1] + (d_v,)), lse.reshape(q.shape[:-1])
+
+
+def attention_bwd(q, k, v, o, lse, do, causal=False, scale=None, *, block_m=None, block_n=None):
+    """Return (dq, dk, dv) shaped like q, k, v."""
+    scale, meta = _setup("attention_bwd", q, k, v, scale, block_m, block_n)
+    q3, k3, v3, o3, do3 = (_heads(t) for t in (q, k, v, o, do))
+    lse2 = lse.reshape(-1, q3.shape[1])
+    bh, n_q, d_qk = q3.shape
+    n_k, d_v = k3.shape[1], v3.shape[2]
+    dq3 = _bridge.empty_like(q, q3.shape)
+    dk3 = _bridge.empty_like(k, k3.shape)
+    dv3 = _bridge.empty_like(v, v3.shape)
+    if bh == 0:
+        return dq3.reshape(q.shape), dk3.reshape(k.shape), dv3.reshape(v.shape)
+    if n_q == 0:  # no queries: nothing flows back to the keys and values
+        dk3.fill(0)
+        dv3.fill(0)
+        return dq3.reshape(q.shape), dk3.reshape(k.shape), dv3.reshape(v.shape)
+    if str(lse2.dtype) != _stats_dtype(q.dtype):
+        lse2 = lse2.astype(_stats_dtype(q.dtype))
+    if lse2.strides[-1] != lse2.itemsize or lse2.strides[0] != n_q * lse2.itemsize:
+        lse2 = lse2.copy()
+    delta = _bridge.empty_like(q, (bh, n_q), _stats_dtype(q.dtype))
+    P = _bridge.pointer
+    sq, sk, sv, so, sdo = (_bridge.strides(t) for t in (q3, k3, v3, o3, do3))
+    _delta_kernel[(triton.cdiv(n_q, meta["BLOCK_M"]), bh)](
+        P(o3), P(do3), P(delta), so[0], so[1], sdo[0], sdo[1], n_q, n_q, d_v,
+        ACC=meta["ACC"], BLOCK_M=meta["BLOCK_M"], BLOCK_DV=meta["BLOCK_DV"])
+    common = (sq[0], sq[1], sk[0], sk[1], sv[0], sv[1], sdo[0], sdo[1], n_q)
+    sdk, sdv, sdq = (_bridge.strides(t) for t in (dk3, dv3, dq3))
+    _bwd_dkdv_kernel[(triton.cdiv(n_k, meta["BLOCK_N"]), bh)](
+        P(q3), P(k3), P(v3), P(do3), P(lse2), P(delta), P(dk3), P(dv3), *common,
+        sdk[0], sdk[1], sdv[0], sdv[1], n_q, n_k, d_qk, d_v, *_bridge.float_pair(scale),
+        CAUSAL=bool(causal), **meta)
+    _bwd_dq_kernel[(triton.cdiv(n_q, meta["BLOCK_M"]), bh)](
+        P(q3), P(k3), P(v3), P(do3), P(lse2), P(delta), P(dq3), *common,
+        sdq[0], sdq[1], n_q, n_k, d_qk, d_v, *_bridge.float_pair(scale),
+        CAUSAL=bool(causal), **meta)
+    return dq3.reshape(q.shape), dk3.reshape(k.shape), dv3.reshape(v.shape)
