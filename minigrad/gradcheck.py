@@ -48,7 +48,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
 
     outputs = _outputs(fn(*inputs))
     rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(o.shape) for o in outputs]
+    # A one-element output is used as it is (weight 1), so the reported values are its gradient.
+    weights = [np.ones(o.shape) if o.size == 1 else rng.standard_normal(o.shape) for o in outputs]
 
     def projected(outs) -> float:
         return float(sum(np.sum(o.numpy().astype(np.float64) * w) for o, w in zip(outs, weights)))
@@ -84,6 +85,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 if not abs(value - numeric) <= atol + rtol * abs(numeric):
                     raise GradcheckError(
                         f"gradcheck: input {i} (shape {tuple(data.shape)}) at index {index}: "
-                        f"analytic gradient {value!r} but numeric {numeric!r} (atol={atol}, rtol={rtol})"
+                        f"analytic gradient {value!r} but numeric {numeric!r} (atol={atol}, rtol={rtol}; "
+                        "for outputs of more than one element these are gradients of sum(output * w), "
+                        "w fixed random weights)"
                     )
     return True
