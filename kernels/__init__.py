@@ -15,44 +15,59 @@ forcing a choice.
 from __future__ import annotations
 
 from . import checks
-from .dispatch import available, chosen, implementations, load_env, module_for, use
+from ._arrays import Unsupported
+from .dispatch import available, chosen, forced, implementations, load_env, module_for, use
 
 __all__ = [
-    "available", "chosen", "implementations", "use",
+    "available", "chosen", "forced", "implementations", "use", "Unsupported",
     "matmul", "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd",
     "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
     "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update",
 ]
 
 
+def _run(op: str, function: str, array, *args, **kwargs):
+    """Call `function` of the implementation chosen for `op`; a GPU kernel that declines an
+    input (Unsupported) hands it to the reference, unless the user forced that kernel."""
+    module = module_for(op, array)
+    try:
+        return getattr(module, function)(*args, **kwargs)
+    except Unsupported:
+        if forced(op) is not None:
+            raise
+        from . import reference
+
+        return getattr(reference, function)(*args, **kwargs)
+
+
 def matmul(a, b):
     """c = a @ b with NumPy's matmul semantics (batched, broadcast leading dims)."""
     checks.matmul(a, b)
-    return module_for("matmul", a).matmul(a, b)
+    return _run("matmul", "matmul", a, a, b)
 
 
 def softmax_fwd(x):
     """Softmax over the last axis (numerically stable)."""
     checks.last_axis("softmax_fwd", x)
-    return module_for("softmax", x).softmax_fwd(x)
+    return _run("softmax", "softmax_fwd", x, x)
 
 
 def softmax_bwd(y, dy):
     """dx = y * (dy - sum(dy * y, -1, keepdims)), from the forward output y."""
     checks.last_axis_bwd("softmax_bwd", y, dy)
-    return module_for("softmax", y).softmax_bwd(y, dy)
+    return _run("softmax", "softmax_bwd", y, y, dy)
 
 
 def log_softmax_fwd(x):
     """log(softmax(x)) over the last axis, computed as x - max - log(sum(exp(x - max)))."""
     checks.last_axis("log_softmax_fwd", x)
-    return module_for("log_softmax", x).log_softmax_fwd(x)
+    return _run("log_softmax", "log_softmax_fwd", x, x)
 
 
 def log_softmax_bwd(y, dy):
     """dx = dy - exp(y) * sum(dy, -1, keepdims), from the forward output y."""
     checks.last_axis_bwd("log_softmax_bwd", y, dy)
-    return module_for("log_softmax", y).log_softmax_bwd(y, dy)
+    return _run("log_softmax", "log_softmax_bwd", y, y, dy)
 
 
 def cross_entropy_fwd(logits, targets, ignore_index: int = -100, label_smoothing: float = 0.0):
@@ -62,8 +77,8 @@ def cross_entropy_fwd(logits, targets, ignore_index: int = -100, label_smoothing
     logsumexp saved for the backward, float32 for float16/float32 logits, float64 for float64).
     """
     checks.cross_entropy("cross_entropy_fwd", logits, targets, ignore_index, label_smoothing)
-    return module_for("cross_entropy", logits).cross_entropy_fwd(
-        logits, targets, ignore_index, float(label_smoothing))
+    return _run("cross_entropy", "cross_entropy_fwd", logits,
+                logits, targets, ignore_index, float(label_smoothing))
 
 
 def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index: int = -100,
@@ -71,20 +86,20 @@ def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index: int = -100,
     """dlogits = (softmax(logits) - smoothed one-hot(targets)) * dlosses[:, None]."""
     checks.cross_entropy("cross_entropy_bwd", logits, targets, ignore_index, label_smoothing,
                          lse=lse, dlosses=dlosses)
-    return module_for("cross_entropy", logits).cross_entropy_bwd(
-        logits, targets, lse, dlosses, ignore_index, float(label_smoothing))
+    return _run("cross_entropy", "cross_entropy_bwd", logits,
+                logits, targets, lse, dlosses, ignore_index, float(label_smoothing))
 
 
 def layer_norm_fwd(x, weight, bias, eps: float):
     """Layer norm over the last axis; returns (y, mean, rstd), mean/rstd of shape x.shape[:-1]."""
     checks.layer_norm_fwd(x, weight, bias, eps)
-    return module_for("layer_norm", x).layer_norm_fwd(x, weight, bias, float(eps))
+    return _run("layer_norm", "layer_norm_fwd", x, x, weight, bias, float(eps))
 
 
 def layer_norm_bwd(dy, x, weight, mean, rstd):
     """Returns (dx, dweight, dbias); dweight and dbias are None when weight is None."""
     checks.layer_norm_bwd(dy, x, weight, mean, rstd)
-    return module_for("layer_norm", x).layer_norm_bwd(dy, x, weight, mean, rstd)
+    return _run("layer_norm", "layer_norm_bwd", x, dy, x, weight, mean, rstd)
 
 
 def attention_fwd(q, k, v, causal: bool = False, scale: float | None = None):
@@ -94,25 +109,25 @@ def attention_fwd(q, k, v, causal: bool = False, scale: float | None = None):
     Returns (o, lse [B, H, Tq]), lse in float32 (float64 for float64 inputs).
     """
     checks.attention("attention_fwd", q, k, v)
-    return module_for("attention", q).attention_fwd(q, k, v, bool(causal), scale)
+    return _run("attention", "attention_fwd", q, q, k, v, bool(causal), scale)
 
 
 def attention_bwd(q, k, v, o, lse, do, causal: bool = False, scale: float | None = None):
     """Returns (dq, dk, dv), recomputing the attention weights from lse."""
     checks.attention("attention_bwd", q, k, v, o=o, lse=lse, do=do)
-    return module_for("attention", q).attention_bwd(q, k, v, o, lse, do, bool(causal), scale)
+    return _run("attention", "attention_bwd", q, q, k, v, o, lse, do, bool(causal), scale)
 
 
 def gelu_fwd(x, approximate: str = "none"):
     """GELU: x * Phi(x) ("none", with erf) or PyTorch's tanh form ("tanh")."""
     checks.gelu("gelu_fwd", x, approximate)
-    return module_for("gelu", x).gelu_fwd(x, approximate)
+    return _run("gelu", "gelu_fwd", x, x, approximate)
 
 
 def gelu_bwd(x, dy, approximate: str = "none"):
     """dx = dy * gelu'(x)."""
     checks.gelu("gelu_bwd", x, approximate, dy=dy)
-    return module_for("gelu", x).gelu_bwd(x, dy, approximate)
+    return _run("gelu", "gelu_bwd", x, x, dy, approximate)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, beta2: float,
@@ -120,9 +135,10 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, be
     """One Adam (decoupled=False) or AdamW (decoupled=True) step, in place on param,
     exp_avg and exp_avg_sq, with PyTorch's semantics; `step` counts from 1."""
     checks.adam_update(param, grad, exp_avg, exp_avg_sq, step)
-    module_for("adam_update", param).adam_update(
-        param, grad, exp_avg, exp_avg_sq, lr=float(lr), beta1=float(beta1), beta2=float(beta2),
-        eps=float(eps), weight_decay=float(weight_decay), step=int(step), decoupled=bool(decoupled))
+    _run("adam_update", "adam_update", param,
+         param, grad, exp_avg, exp_avg_sq, lr=float(lr), beta1=float(beta1), beta2=float(beta2),
+         eps=float(eps), weight_decay=float(weight_decay), step=int(step),
+         decoupled=bool(decoupled))
 
 
 load_env()

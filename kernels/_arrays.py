@@ -14,6 +14,11 @@ POISON_OUTPUTS = False
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
 
+class Unsupported(ValueError):
+    """Raised by a GPU kernel that cannot take an input (a dtype, a head dim too large).
+    The dispatcher then runs the reference instead, unless the user forced that kernel."""
+
+
 def get_xp(array):
     """Return the array module (numpy or cupy) that owns `array`.
 

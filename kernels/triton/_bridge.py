@@ -15,11 +15,7 @@ import triton
 import triton.language as tl
 
 from .. import _arrays
-
-
-class Unsupported(ValueError):
-    """A Triton kernel cannot take this input; the dispatcher falls back to the reference
-    unless the user forced Triton, in which case the message reaches the user."""
+from .._arrays import Unsupported  # noqa: F401 (raised by the kernels)
 
 
 class CupyPointer:
