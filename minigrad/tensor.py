@@ -12,6 +12,8 @@ hold indices and targets and cannot require grad.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from . import backend
@@ -22,6 +24,8 @@ float64 = np.dtype("float64")
 int32 = np.dtype("int32")
 int64 = np.dtype("int64")
 bool_ = np.dtype("bool")
+
+_INPLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
 
 _DTYPE_NAMES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32, "bool": bool_}
 
@@ -288,6 +292,30 @@ class Tensor:
 
     def __abs__(self):
         return _ops.elementwise.abs(self)
+
+    # In-place arithmetic changes `data` directly and records nothing, so it is only allowed
+    # where no gradient is being recorded through this tensor (e.g. an update under no_grad()).
+    def _inplace(self, op: str, other) -> "Tensor":
+        if self.requires_grad and _autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"in-place {op} on a tensor that requires grad would bypass autograd: "
+                "do it under `with mg.no_grad():`, or write `x = x {op} y`"
+            )
+        other = other.data if isinstance(other, Tensor) else other
+        self.data = _INPLACE[op](self.data, other)  # NumPy/CuPy update the array itself
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("+", other)
+
+    def __isub__(self, other):
+        return self._inplace("-", other)
+
+    def __imul__(self, other):
+        return self._inplace("*", other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/", other)
 
     def __matmul__(self, other):
         return _ops.linalg.matmul(self, other)

@@ -160,3 +160,19 @@ def test_detect_anomaly_names_the_op_that_made_nan():
 
 def test_every_registered_op_is_a_function_subclass():
     assert mg.OPS and all(issubclass(op, mg.Function) for op in mg.OPS.values())
+
+
+def test_in_place_update_under_no_grad_keeps_the_leaf():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    before = w
+    with mg.no_grad():
+        w -= 0.5 * w.grad
+    assert w is before and w.requires_grad and w.is_leaf
+    np.testing.assert_allclose(w.numpy(), [0.0, 0.0])
+
+
+def test_in_place_on_a_tensor_that_requires_grad_is_refused_while_recording():
+    w = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        w += 1
