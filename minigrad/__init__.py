@@ -13,6 +13,7 @@ creation.py (factories), gradcheck.py (finite differences), backend.py
 """
 
 from . import cuda, ops
+from . import viz
 from .autograd import OPS, AnomalyError, Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .backend import cuda_is_available
 from .creation import arange, eye, full, ones, ones_like, rand, randint, randn, tensor, zeros, zeros_like
