@@ -125,6 +125,8 @@ def attention(op, q, k, v, o=None, lse=None, do=None):
     if k.shape[-2] != v.shape[-2]:
         raise _fail(op, f"k and v must have the same length (k has {k.shape[-2]}, "
                     f"v has {v.shape[-2]})", **arrays)
+    if k.shape[-2] == 0:
+        raise _fail(op, "attention needs at least one key (k and v have length 0)", **arrays)
     if not q.dtype == k.dtype == v.dtype:
         raise TypeError(f"{op}: q, k, v must share one dtype (got {q.dtype}, {k.dtype}, {v.dtype})")
     out_shape = tuple(q.shape[:-1]) + (v.shape[-1],)
