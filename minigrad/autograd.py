@@ -306,7 +306,8 @@ def _accumulate(tensor: Tensor, grad, handed_out: set) -> None:
         tensor.grad.data = tensor.grad.data + grad
         return
     owner = id(grad) if grad.base is None else id(grad.base)
-    if owner in handed_out or not grad.flags.writeable or not grad.flags.c_contiguous:
+    # (CuPy's flags have no `writeable`; its broadcast views are caught by the contiguity test.)
+    if owner in handed_out or not getattr(grad.flags, "writeable", True) or not grad.flags.c_contiguous:
         grad = grad.copy()
         owner = id(grad)
     handed_out.add(owner)

@@ -26,14 +26,16 @@ def _operand(other, like: Tensor):
 
 
 def _binary(op, a, b) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = _operand(a, b)
-    elif not isinstance(b, Tensor):
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return op.apply(a, b)
         b = _operand(b, a)
+    else:
+        a = _operand(a, b)
     # PyTorch's rule: an integer tensor combined with a Python float gives float32, not float64.
-    if type(b) is float and a.dtype.kind in "biu":
+    if type(b) is float and a.data.dtype.kind in "biu":
         a = cast(a, float32)
-    elif type(a) is float and b.dtype.kind in "biu":
+    elif type(a) is float and b.data.dtype.kind in "biu":
         b = cast(b, float32)
     return op.apply(a, b)
 
@@ -191,7 +193,9 @@ class Clip(Function):
 
     def forward(self, x, lo=None, hi=None):
         self.x, self.lo, self.hi = x, lo, hi
-        return xp_of(x).clip(x, lo, hi)
+        xp = xp_of(x)
+        out = x if lo is None else xp.maximum(x, lo)
+        return out if hi is None else xp.minimum(out, hi)
 
     def backward(self, g):
         inside = True

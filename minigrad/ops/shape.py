@@ -37,7 +37,7 @@ class Transpose(Function):
         return x.transpose(axes)
 
     def backward(self, g):
-        return g.transpose(np.argsort(self.axes))
+        return g.transpose(tuple(np.argsort(self.axes).tolist()))
 
 
 class BroadcastTo(Function):
@@ -72,7 +72,7 @@ class Concatenate(Function):
 
     def forward(self, *xs, axis):
         self.axis = axis
-        self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        self.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1].tolist()
         return xp_of(*xs).concatenate(xs, axis=axis)
 
     def backward(self, g):
