@@ -273,7 +273,14 @@ def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
             for hook in tensor._hooks:
                 replaced = hook(Tensor._wrap(grad, False))
                 if replaced is not None:
-                    grad = replaced.data if isinstance(replaced, Tensor) else replaced
+                    replaced = replaced.data if isinstance(replaced, Tensor) else replaced
+                    if replaced.shape != grad.shape:  # PyTorch refuses this too
+                        raise RuntimeError(
+                            f"backward: hook {getattr(hook, '__name__', hook)!r} changed the gradient's shape "
+                            f"from {tuple(grad.shape)} to {tuple(replaced.shape)}; a hook may return a "
+                            f"gradient of the same shape, or None to keep it"
+                        )
+                    grad = replaced
         node = tensor._node
         if node is None or tensor._retains_grad:
             _accumulate(tensor, grad, handed_out)
