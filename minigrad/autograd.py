@@ -15,6 +15,7 @@ Because every op goes through `apply`, the op table is also a registry
 from __future__ import annotations
 
 import itertools
+import os
 import traceback
 
 import numpy as np
@@ -90,10 +91,15 @@ class detect_anomaly:
         _GradMode.anomaly = self._previous
 
 
+# The installed package's folder. Frames are matched against it, not against the name
+# "minigrad": a user's own checkout is often called minigrad too.
+_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+
+
 def _user_frames() -> list:
     """The creation stack of an op, without the engine's own frames."""
     frames = traceback.extract_stack()[:-3]
-    return [f for f in frames if "/minigrad/" not in f.filename.replace("\\", "/")] or frames
+    return [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)] or frames
 
 
 def _check_finite(op: str, what: str, array, node) -> None:
