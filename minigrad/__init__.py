@@ -25,5 +25,6 @@ from .ops.reduce import argmax, argmin, max, mean, min, sum, var
 from .ops.shape import broadcast_to, concatenate, reshape, split, squeeze, stack, transpose, unsqueeze
 from .random import manual_seed
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
+from . import nn
 
 __version__ = "0.1.0"

@@ -207,3 +207,36 @@ def _embedding_grad(indices, rows, num_embeddings: int):
 _ONE_HOT_MAX_ROWS = 256  # measured: one-hot matmul wins up to a few hundred rows (2 cores, float32)
 
 
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise -[w y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], w = pos_weight (or 1).
+
+    Written with sp(z) = log(1 + e^z) evaluated stably as log1p(e^-|z|) + max(z, 0):
+        loss = (1 - y) x + (1 + (w - 1) y) sp(-x)
+        dx = (1 - y) - (1 + (w - 1) y) sigmoid(-x),  dy = -x + (w - 1) sp(-x),  dw = y sp(-x)
+    """
+
+    def forward(self, x, y, pos_weight):
+        xp = xp_of(x)
+        self.x, self.y, self.pos_weight = x, y, pos_weight
+        self.softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+        weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        self.weight = weight
+        return (1 - y) * x + weight * self.softplus_neg
+
+    def backward(self, g):
+        xp = xp_of(g)
+        need_x, need_y, need_w = self.needs_input_grad
+        dx = dy = dw = None
+        if need_x:
+            # sigmoid(-x) = e^-x / (1 + e^-x), formed from e^-|x| <= 1 so it never overflows
+            e = xp.exp(-xp.abs(self.x))
+            sigmoid_neg = xp.where(self.x >= 0, e, 1) / (1 + e)
+            dx = g * ((1 - self.y) - self.weight * sigmoid_neg)
+        if need_y:
+            dy = -self.x if self.pos_weight is None else -self.x + (self.pos_weight - 1) * self.softplus_neg
+            dy = g * dy
+        if need_w:
+            dw = g * self.y * self.softplus_neg
+        return dx, dy, dw

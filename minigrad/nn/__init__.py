@@ -1,0 +1,26 @@
+"""minigrad.nn: modules (layers with parameters), losses and the fused ops behind them.
+
+    import minigrad.nn as nn
+    import minigrad.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss = F.mse_loss(model(x), y)
+
+    module.py      Module, Parameter, ModuleList, ModuleDict, Sequential
+    layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
+    attention.py   MultiheadAttention, TransformerBlock
+    functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
+    fused.py       the fused ops (one graph node each, computed by `kernels`)
+    composite.py   the same ops composed of engine primitives (the oracle, and the masked paths)
+"""
+
+from . import composite, functional, fused
+from .attention import MultiheadAttention, TransformerBlock
+from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+
+__all__ = [
+    "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
+    "Linear", "LayerNorm", "Embedding", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
+    "MultiheadAttention", "TransformerBlock", "functional", "fused", "composite",
+]

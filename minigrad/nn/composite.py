@@ -1,0 +1,115 @@
+"""The fused ops of fused.py, written again as compositions of engine primitives.
+
+Each function here computes exactly what its fused twin computes, but records
+the ordinary ops (matmul, log_softmax, getitem, mean, where, ...) and lets the
+engine differentiate them. They are
+
+  - the oracle the fused ops are tested against (value and gradient),
+  - the path for what the fused kernels do not cover (attention with a mask or
+    dropout, batch dims that broadcast), and
+  - the clearest statement of the math, for a reader.
+
+Arguments are checked by minigrad.nn.functional, not here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..creation import arange
+from ..tensor import Tensor
+
+
+def linear_composite(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ W^T + b."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+def cross_entropy_composite(logits: Tensor, targets: Tensor, reduction: str = "mean",
+                            ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
+    """-(1 - s) log p_t - s mean_j log p_j per row (0 on ignored rows), then reduced.
+
+    logits [..., C], targets [...] (integers).
+    """
+    c = logits.shape[-1]
+    logp = ops.activation.log_softmax(logits.reshape(-1, c), axis=-1)
+    t = targets.data.reshape(-1)
+    valid = t != ignore_index
+    safe = logits._xp.where(valid, t, 0)
+    losses = -logp[arange(len(t), device=logits.device), Tensor._wrap(safe, False)]
+    if label_smoothing:
+        losses = (1.0 - label_smoothing) * losses - label_smoothing * logp.mean(axis=-1)
+    losses = losses * Tensor._wrap(valid.astype(logits.dtype), False)
+    if reduction == "none":
+        return losses.reshape(targets.shape)
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / float(valid.sum())
+
+
+def layer_norm_composite(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None,
+                         eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) * w + b over the last axis, with the biased variance."""
+    centered = x - x.mean(axis=-1, keepdims=True)
+    variance = (centered * centered).mean(axis=-1, keepdims=True)
+    y = centered / (variance + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def attention_composite(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, mask=None,
+                        scale: float | None = None, dropout_p: float = 0.0) -> Tensor:
+    """softmax(scale q k^T + mask) v, with an optional causal mask and dropout on the weights.
+
+    q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv]; batch dims broadcast.
+    causal: query i sees keys j <= i (top-left aligned). mask: bool (True = keep)
+    or float (added to the scores), broadcastable to [..., Tq, Tk].
+    """
+    from .functional import dropout  # functional imports this module
+
+    scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q @ k.swapaxes(-1, -2)) * scale
+    tq, tk = q.shape[-2], k.shape[-2]
+    if causal:
+        xp = q._xp
+        hidden = xp.arange(tk)[None, :] > xp.arange(tq)[:, None]
+        scores = scores.masked_fill(Tensor._wrap(hidden, False), -np.inf)
+    if mask is not None:
+        if mask.dtype == np.bool_:
+            scores = scores.masked_fill(Tensor._wrap(~mask.data, False), -np.inf)
+        else:
+            scores = scores + mask
+    weights = ops.activation.softmax(scores, axis=-1)
+    if dropout_p:
+        weights = dropout(weights, dropout_p, training=True)
+    return weights @ v
+
+
+def self_attention_composite(qkv: Tensor, num_heads: int, causal: bool = False,
+                             scale: float | None = None) -> Tensor:
+    """Split qkv [B, T, 3d] into heads, attend, merge the heads back: [B, T, d]."""
+    b, t, three_d = qkv.shape
+    heads = qkv.reshape(b, t, 3, num_heads, three_d // (3 * num_heads)).transpose(2, 0, 3, 1, 4)
+    o = attention_composite(heads[0], heads[1], heads[2], causal=causal, scale=scale)
+    return o.transpose(0, 2, 1, 3).reshape(b, t, three_d // 3)
+
+
+def embedding_composite(indices: Tensor, weight: Tensor) -> Tensor:
+    """weight[indices] through the engine's indexing (whose backward scatter-adds)."""
+    return weight[indices]
+
+
+def bce_with_logits_composite(logits: Tensor, targets: Tensor, pos_weight: Tensor | None = None) -> Tensor:
+    """Elementwise (1 - y) x + (1 + (w - 1) y) softplus(-x), softplus(-x) = log(1 + e^-|x|) + max(-x, 0).
+
+    (Its gradient is wrong exactly at x = 0, where relu and abs have a kink that the
+    sum does not: one reason the fused op exists.)
+    """
+    softplus_neg = (1.0 + (-logits.abs()).exp()).log() + (-logits).relu()
+    weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * targets
+    return (1.0 - targets) * logits + weight * softplus_neg
