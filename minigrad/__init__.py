@@ -25,6 +25,8 @@ from .ops.reduce import argmax, argmin, max, mean, min, sum, var
 from .ops.shape import broadcast_to, concatenate, reshape, split, squeeze, stack, transpose, unsqueeze
 from .random import manual_seed
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
+from . import optim, data
+from .io import load, save
 from . import nn
 
 __version__ = "0.1.0"
