@@ -53,7 +53,13 @@ class Relu(Function):
 
 
 class Gelu(Function):
-    """x * Phi(x) (erf form) or PyTorch's tanh approximation;  dx from kernels.gelu_bwd."""
+    """x * Phi(x) (erf form) or PyTorch's tanh approximation;  dx = g * (Phi(x) + x * phi(x)) (erf form)
+
+    Phi is the standard normal CDF and phi its density. The "tanh" form is
+    y = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3), with
+    dx = g * (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)).
+    Both run in kernels.gelu_fwd / kernels.gelu_bwd.
+    """
 
     def forward(self, x, approximate):
         self.x, self.approximate = x, approximate

@@ -111,7 +111,7 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    """maximum(a, b): the gradient goes to the larger input (split evenly on ties, as PyTorch)."""
+    """maximum(a, b);  da = g where a > b,  db = g where b > a  (g / 2 to each on ties, as PyTorch)"""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -123,7 +123,7 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    """minimum(a, b): the gradient goes to the smaller input (split evenly on ties)."""
+    """minimum(a, b);  da = g where a < b,  db = g where b < a  (g / 2 to each on ties, as PyTorch)"""
 
     def forward(self, a, b):
         self.a, self.b = a, b
