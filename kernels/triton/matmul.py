@@ -41,7 +41,8 @@ MAX_GRID_Y = 65535  # CUDA's limit on the second grid dimension (the batch)
 def _matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K,
                    stride_ab, stride_am, stride_ak, stride_bb, stride_bk, stride_bn,
                    stride_cb, stride_cm, stride_cn,
-                   ACC: tl.constexpr, PRECISION: tl.constexpr, BLOCK_M: tl.constexpr,
+                   ACC: tl.constexpr, PRECISION: tl.constexpr, WIDEN: tl.constexpr,
+                   BLOCK_M: tl.constexpr,
                    BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr):
     pid = tl.program_id(0)
     batch = tl.program_id(1).to(tl.int64)
@@ -63,6 +64,9 @@ def _matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K,
     for k in range(0, K, BLOCK_K):
         a = tl.load(a_ptrs, mask=(rows[:, None] < M) & (k + ks[None, :] < K), other=0.0)
         b = tl.load(b_ptrs, mask=(k + ks[:, None] < K) & (cols[None, :] < N), other=0.0)
+        if WIDEN:  # see `launch`: the interpreter's bfloat16 dot is wrong
+            a = a.to(tl.float32)
+            b = b.to(tl.float32)
         acc = tl.dot(a, b, acc, input_precision=PRECISION)
         a_ptrs += BLOCK_K * stride_ak
         b_ptrs += BLOCK_K * stride_bk
@@ -85,7 +89,7 @@ def _autotuned():
         # Triton 3.2+ takes a `do_bench` callable; older versions time with PyTorch.
         if "do_bench" in inspect.signature(triton.autotune).parameters:
             options["do_bench"] = _bridge.cupy_do_bench
-        _tuned = triton.autotune(configs=configs, key=["M", "N", "K", "PRECISION"],
+        _tuned = triton.autotune(configs=configs, key=["M", "N", "K", "PRECISION", "WIDEN"],
                                  **options)(_matmul_kernel)
     return _tuned
 
@@ -98,17 +102,21 @@ def launch(a3, b3, c3, a_strides, b_strides, c_strides, *, allow_tf32=False, con
     n = b3.shape[-1]
     precision = "tf32" if allow_tf32 else "ieee"
     acc = _bridge.accumulator(c3.dtype)
+    # Triton's interpreter (3.9) multiplies bfloat16 operands as their raw uint16 bit patterns;
+    # widening them to float32 first gives the product the GPU computes (exact products, fp32
+    # accumulation). Compiled kernels keep bfloat16 operands for the tensor cores.
+    widen = _bridge.interpreting() and "bfloat16" in str(a3.dtype)
     for first in range(0, batch, MAX_GRID_Y):
         count = min(MAX_GRID_Y, batch - first)
         part = [t[first:first + count] for t in (a3, b3, c3)]
         args = [*(_bridge.pointer(t) for t in part), m, n, k, *a_strides, *b_strides, *c_strides]
         if config is not None:
             grid = (triton.cdiv(m, config["BLOCK_M"]) * triton.cdiv(n, config["BLOCK_N"]), count)
-            _matmul_kernel[grid](*args, ACC=acc, PRECISION=precision, **config)
+            _matmul_kernel[grid](*args, ACC=acc, PRECISION=precision, WIDEN=widen, **config)
         else:
             def grid(meta, count=count):
                 return (triton.cdiv(m, meta["BLOCK_M"]) * triton.cdiv(n, meta["BLOCK_N"]), count)
-            _autotuned()[grid](*args, ACC=acc, PRECISION=precision)
+            _autotuned()[grid](*args, ACC=acc, PRECISION=precision, WIDEN=widen)
 
 
 def matmul(a, b, *, allow_tf32: bool = False, config: dict | None = None):

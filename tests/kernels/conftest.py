@@ -115,7 +115,9 @@ TOLERANCE = {"float64": 1e-12, "float32": 2e-6, "float16": 3e-3, "bfloat16": 2e-
 @pytest.fixture
 def assert_close():
     def check(out, ref, dtype=None, tol=None, what="output"):
-        name = str(dtype if dtype is not None else to_numpy(out).dtype).replace("torch.", "")
+        if dtype is None:
+            dtype = to_numpy(out).dtype
+        name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
         budget = tol if tol is not None else TOLERANCE[name]
         error = relative_error(out, ref)
         assert error <= budget, f"{what}: relative error {error:.3g} > {budget:.3g} ({name})"

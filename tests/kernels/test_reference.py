@@ -284,7 +284,7 @@ def test_gelu_matches_torch(approximate, rng):
     np.testing.assert_allclose(kernels.gelu_fwd(x, approximate), ty.detach().numpy(),
                                rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(kernels.gelu_bwd(x, dy, approximate), tx.grad.numpy(),
-                               rtol=1e-12, atol=1e-15)
+                               rtol=1e-12, atol=1e-13)
 
 
 def test_gelu_uses_the_polynomial_erf_when_scipy_is_missing(monkeypatch, rng):
@@ -317,10 +317,11 @@ def test_adam_update_matches_torch_over_several_steps(decoupled, weight_decay, r
         optimizer.step()
         kernels.adam_update(param, grad, m, v, lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8,
                             weight_decay=weight_decay, step=step, decoupled=decoupled)
-    np.testing.assert_allclose(param, tp.detach().numpy(), rtol=1e-14, atol=1e-15)
+    # PyTorch may fuse multiply-adds (grad + wd * param), so agreement is to ~1e-14, not bits.
+    np.testing.assert_allclose(param, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
     state = optimizer.state[tp]
-    np.testing.assert_allclose(m, state["exp_avg"].numpy(), rtol=1e-14)
-    np.testing.assert_allclose(v, state["exp_avg_sq"].numpy(), rtol=1e-14)
+    np.testing.assert_allclose(m, state["exp_avg"].numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v, state["exp_avg_sq"].numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_adam_update_is_in_place_and_leaves_grad_alone(rng):
