@@ -101,14 +101,19 @@ class FusedLayerNorm(Function):
     """
 
     def forward(self, x, weight, bias, eps):
-        y, self.mean, self.rstd = kernels.layer_norm_fwd(x, weight, bias, eps)
-        self.x, self.weight = x, weight
-        return y
+        # As rows [N, D]: every kernel sees the same layout, and a 1-D x gives mean/rstd
+        # of shape [1] rather than 0-d arrays.
+        self.x = x.reshape(-1, x.shape[-1])
+        self.weight = weight
+        y, self.mean, self.rstd = kernels.layer_norm_fwd(self.x, weight, bias, eps)
+        return y.reshape(x.shape)
 
     def backward(self, g):
-        dx, dw, db = kernels.layer_norm_bwd(g, self.x, self.weight, self.mean, self.rstd)
+        g_rows = g.reshape(self.x.shape)
+        dx, dw, db = kernels.layer_norm_bwd(g_rows, self.x, self.weight, self.mean, self.rstd)
         need_x, need_w, need_b = self.needs_input_grad
-        return (dx if need_x else None), (dw if need_w else None), (db if need_b else None)
+        dx = dx.reshape(g.shape) if need_x else None
+        return dx, (dw if need_w else None), (db if need_b else None)
 
 
 class FusedAttention(Function):
