@@ -210,7 +210,10 @@ def sum_to_shape(grad, shape: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    return grad.sum(axis=axes).reshape(shape)
+    summed = grad.sum(axis=axes).reshape(shape)
+    # NumPy turns a full reduction into a scalar (np.float32), which is not an array: a 0-d
+    # leaf would get a .grad without array methods, reported as being on 'cuda'.
+    return np.asarray(summed) if isinstance(summed, np.generic) else summed
 
 
 def _topological_order(root: Tensor) -> list:
