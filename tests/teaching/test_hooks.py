@@ -149,3 +149,14 @@ def test_hook_returning_a_gradient_of_another_shape_is_an_error(where):
     with pytest.raises(RuntimeError, match=r"hook.*changed the gradient's shape from \(2,\) to \(3,\)"):
         y.sum().backward()
     assert x.grad is None
+
+
+def test_a_scalar_leaf_broadcast_into_a_vector_gets_an_array_gradient():
+    # The gradient is summed back to shape (); it must stay a 0-d array on the CPU.
+    v = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    s = mg.tensor(0.5, requires_grad=True)
+    ((v + s) ** 2).sum().backward()
+    assert isinstance(s.grad.data, np.ndarray) and s.grad.shape == ()
+    assert s.grad.device == "cpu" and s.grad.item() == 15.0
+    s.grad.zero_()  # in-place, as an optimiser's zero_grad does
+    assert s.grad.item() == 0.0
