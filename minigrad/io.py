@@ -121,7 +121,8 @@ def _add_array(array, where: list, arrays: dict) -> str:
     unique, n = key, 1
     while unique in arrays:  # {"a.b": x, "a": {"b": y}} would otherwise collide
         unique, n = f"{key}#{n}", n + 1
-    arrays[unique] = np.ascontiguousarray(array)
+    # (not np.ascontiguousarray: it turns 0-d arrays into 1-d ones)
+    arrays[unique] = array if array.flags.c_contiguous else array.copy(order="C")
     return unique
 
 
