@@ -37,10 +37,12 @@ def _make(array: np.ndarray, device, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` filled with 0."""
     return full(_shape(shape), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` filled with 1."""
     return full(_shape(shape), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -53,10 +55,12 @@ def full(shape, fill_value, dtype=None, device=None, requires_grad: bool = False
 
 
 def zeros_like(x: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, device and (unless given) dtype of `x`."""
     return zeros(x.shape, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
 
 
 def ones_like(x: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape, device and (unless given) dtype of `x`."""
     return ones(x.shape, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
 
 

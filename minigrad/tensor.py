@@ -102,10 +102,12 @@ class Tensor:
     # ---- what the tensor is -------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The size of each axis, as a tuple (NumPy's shape)."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
@@ -115,10 +117,12 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
+        """The element type, a NumPy dtype (float32 unless made otherwise)."""
         return self.data.dtype
 
     @property
     def device(self) -> str:
+        """'cpu' for a NumPy array, 'cuda' for a CuPy array."""
         return "cpu" if isinstance(self.data, np.ndarray) else "cuda"
 
     @property
@@ -127,6 +131,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op (they keep .grad after backward)."""
         return self._node is None
 
     @property
@@ -174,6 +179,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        """The data as nested Python lists (copied to the CPU first)."""
         return self.numpy().tolist()
 
     def to(self, device=None, dtype=None) -> "Tensor":
@@ -188,21 +194,27 @@ class Tensor:
         return out
 
     def cpu(self) -> "Tensor":
+        """A copy on the CPU (self when already there). Differentiable."""
         return self.to("cpu")
 
     def cuda(self) -> "Tensor":
+        """A copy on the GPU (self when already there). Differentiable."""
         return self.to("cuda")
 
     def astype(self, dtype) -> "Tensor":
+        """A copy converted to `dtype`; differentiable between floating-point dtypes."""
         return _ops.elementwise.cast(self, as_dtype(dtype))
 
     def float(self) -> "Tensor":
+        """A float32 copy (self when already float32)."""
         return self.astype(float32)
 
     def double(self) -> "Tensor":
+        """A float64 copy (self when already float64)."""
         return self.astype(float64)
 
     def long(self) -> "Tensor":
+        """An int64 copy (no gradient flows through integers)."""
         return self.astype(int64)
 
     def detach(self) -> "Tensor":
@@ -343,26 +355,33 @@ class Tensor:
         return _ops.elementwise.compare("ge", self, other)
 
     def exp(self):
+        """e ** x, elementwise."""
         return _ops.elementwise.exp(self)
 
     def log(self):
+        """The natural logarithm, elementwise."""
         return _ops.elementwise.log(self)
 
     def sqrt(self):
+        """The square root, elementwise."""
         return _ops.elementwise.sqrt(self)
 
     def abs(self):
+        """|x|, elementwise."""
         return _ops.elementwise.abs(self)
 
     def clip(self, min=None, max=None):
+        """Limit the values to [min, max] (either may be None); PyTorch's clamp."""
         return _ops.elementwise.clip(self, min, max)
 
     clamp = clip
 
     def maximum(self, other):
+        """Elementwise maximum with another tensor or a number."""
         return _ops.elementwise.maximum(self, other)
 
     def minimum(self, other):
+        """Elementwise minimum with another tensor or a number."""
         return _ops.elementwise.minimum(self, other)
 
     def masked_fill(self, mask, value):
@@ -371,84 +390,108 @@ class Tensor:
 
     # activations (see ops/activation.py)
     def tanh(self):
+        """The hyperbolic tangent, elementwise."""
         return _ops.activation.tanh(self)
 
     def sigmoid(self):
+        """1 / (1 + exp(-x)), elementwise, computed without overflow."""
         return _ops.activation.sigmoid(self)
 
     def relu(self):
+        """max(x, 0), elementwise."""
         return _ops.activation.relu(self)
 
     def gelu(self, approximate: str = "none"):
+        """GELU, elementwise: x * Phi(x) (approximate='none') or PyTorch's tanh form ('tanh')."""
         return _ops.activation.gelu(self, approximate)
 
     def softmax(self, axis: int = -1):
+        """exp(x) / sum(exp(x)) along `axis`, computed stably."""
         return _ops.activation.softmax(self, axis)
 
     def log_softmax(self, axis: int = -1):
+        """log(softmax(x)) along `axis`, computed stably."""
         return _ops.activation.log_softmax(self, axis)
 
     # reductions (see ops/reduce.py)
     def sum(self, axis=None, keepdims: bool = False):
+        """Sum over `axis` (all axes when None)."""
         return _ops.reduce.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims: bool = False):
+        """Mean over `axis` (all axes when None)."""
         return _ops.reduce.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims: bool = False):
+        """Largest value over `axis` (values only; see argmax)."""
         return _ops.reduce.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims: bool = False):
+        """Smallest value over `axis` (values only; see argmin)."""
         return _ops.reduce.min(self, axis, keepdims)
 
     def var(self, axis=None, keepdims: bool = False, ddof: int = 0):
+        """Variance over `axis`; ddof=0 is the biased (population) variance."""
         return _ops.reduce.var(self, axis, keepdims, ddof)
 
     def argmax(self, axis=None, keepdims: bool = False):
+        """Index of the largest value over `axis` (int64, no gradient)."""
         return _ops.reduce.argmax(self, axis, keepdims)
 
     def argmin(self, axis=None, keepdims: bool = False):
+        """Index of the smallest value over `axis` (int64, no gradient)."""
         return _ops.reduce.argmin(self, axis, keepdims)
 
     def any(self, axis=None, keepdims: bool = False):
+        """True where any element over `axis` is nonzero (bool, no gradient)."""
         return Tensor._wrap(self._xp.asarray(self.data.any(axis=axis, keepdims=keepdims)), False)
 
     def all(self, axis=None, keepdims: bool = False):
+        """True where all elements over `axis` are nonzero (bool, no gradient)."""
         return Tensor._wrap(self._xp.asarray(self.data.all(axis=axis, keepdims=keepdims)), False)
 
     # shapes (see ops/shape.py)
     def reshape(self, *shape):
+        """The same elements in a new shape (one axis may be -1)."""
         return _ops.shape.reshape(self, *shape)
 
     view = reshape
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1):
+        """Merge the axes start_axis..end_axis into one."""
         return _ops.shape.flatten(self, start_axis, end_axis)
 
     def transpose(self, *axes):
+        """Permute the axes (reverse them when none are given), as NumPy's transpose."""
         return _ops.shape.transpose(self, *axes)
 
     permute = transpose
 
     def swapaxes(self, axis1: int, axis2: int):
+        """Exchange two axes (PyTorch's two-argument transpose)."""
         return _ops.shape.swapaxes(self, axis1, axis2)
 
     @property
     def T(self):
+        """The tensor with its axes reversed (the transpose of a matrix)."""
         return _ops.shape.transpose(self)
 
     def expand(self, *shape):
+        """View at a larger shape by repeating size-1 axes (-1 keeps an axis)."""
         return _ops.shape.broadcast_to(self, *shape)
 
     broadcast_to = expand
 
     def squeeze(self, axis=None):
+        """Remove size-1 axes (all of them, or the given ones)."""
         return _ops.shape.squeeze(self, axis)
 
     def unsqueeze(self, axis: int):
+        """Insert a size-1 axis at `axis`."""
         return _ops.shape.unsqueeze(self, axis)
 
     def split(self, sections, axis: int = 0):
+        """Split along `axis` into pieces of `sections` elements (or of the listed sizes)."""
         return _ops.shape.split(self, sections, axis)
 
     def __getitem__(self, index):

@@ -112,14 +112,17 @@ def _check_axis(x: Tensor, axis: int, op: str) -> int:
 
 
 def tanh(x: Tensor) -> Tensor:
+    """The hyperbolic tangent, elementwise."""
     return Tanh.apply(x)
 
 
 def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise, computed without overflow."""
     return Sigmoid.apply(x)
 
 
 def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
     return Relu.apply(x)
 
 

@@ -274,6 +274,7 @@ def minimum(a, b) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
+    """-x."""
     return Neg.apply(x)
 
 
@@ -288,10 +289,12 @@ def log(x: Tensor) -> Tensor:
 
 
 def sqrt(x: Tensor) -> Tensor:
+    """The square root, elementwise."""
     return Sqrt.apply(x)
 
 
 def abs(x: Tensor) -> Tensor:
+    """|x|, elementwise."""
     return Abs.apply(x)
 
 

@@ -251,4 +251,5 @@ def split(x: Tensor, sections, axis: int = 0) -> list:
 
 
 def to_device(x: Tensor, device: str) -> Tensor:
+    """A copy of x on `device` ('cpu' or 'cuda'); the gradient is copied back."""
     return ToDevice.apply(x, device=device)
