@@ -16,8 +16,8 @@ executed, unlike a pickle (torch.save), which can run arbitrary code when loaded
 
 What comes back exactly: Tensors (with dtype and requires_grad), NumPy arrays, dicts (also with
 int keys, like an optimizer's state), lists, tuples, int, float, bool, None and str.
-NumPy scalars come back as Python numbers, CuPy arrays as NumPy arrays, and a Tensor saved
-twice comes back as two separate Tensors. A plain safetensors file written by another tool
+NumPy scalars come back as Python numbers, CuPy arrays as NumPy arrays, dict subclasses
+(OrderedDict) as plain dicts, and a Tensor saved twice as two separate Tensors. A plain safetensors file written by another tool
 loads as a flat {name: Tensor} dict.
 """
 
