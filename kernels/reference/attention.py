@@ -27,7 +27,7 @@ def _scores(xp, q, k, causal, scale):
     if causal:
         tq, tk = s.shape[-2], s.shape[-1]
         hidden = xp.arange(tk)[None, :] > xp.arange(tq)[:, None]
-        s[..., hidden] = -xp.inf
+        s += xp.where(hidden, -xp.inf, 0.0).astype(s.dtype)  # -inf above the diagonal
     return s
 
 

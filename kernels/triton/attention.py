@@ -208,9 +208,12 @@ def _setup(op, q, k, v, scale, block_m, block_n):
     scale = 1.0 / math.sqrt(d_qk) if scale is None else float(scale)
     block_dk = max(16, _bridge.next_power_of_2(d_qk))
     block_dv = max(16, _bridge.next_power_of_2(d_v))
+    # Blocks sized so every kernel stays well inside shared memory (compiled for sm_90:
+    # at most ~70 KB for float32 D=128 and 32x32 blocks; float64 D=128 needs 16x16).
     wide = str(q.dtype) in ("float32", "float64") or max(block_dk, block_dv) > 64
+    block = 16 if str(q.dtype) == "float64" and max(block_dk, block_dv) > 64 else 32 if wide else 64
     meta = dict(ACC=_bridge.accumulator(q.dtype), PRECISION="ieee",
-                BLOCK_M=block_m or (32 if wide else 64), BLOCK_N=block_n or (32 if wide else 64),
+                BLOCK_M=block_m or block, BLOCK_N=block_n or block,
                 BLOCK_DK=block_dk, BLOCK_DV=block_dv, num_warps=4, num_stages=2)
     return scale, meta
 
