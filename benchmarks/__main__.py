@@ -14,8 +14,9 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
+from . import harness
 from . import engine, kernels_cpu, kernels_gpu, memory, report, training
-from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, optional_import, set_threads
+from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, set_threads
 from .record import Context, Group, Run, Skip
 
 # Group modules in the order their tables are printed. Each has plan(device) -> [Bench],
@@ -43,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="threads for both NumPy's BLAS and PyTorch (default: the usable cores)")
     parser.add_argument("--list", action="store_true", help="list the benchmark ids and exit")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    # For the test suite: the smallest size of each benchmark, timed with very few samples.
+    parser.add_argument("--sizes", choices=("default", "tiny"), default="default", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -71,7 +74,7 @@ def _group(module, device: str) -> Group:
     title = module.TITLE if name == module.GROUP or module.GROUP.endswith("_gpu") else f"{module.TITLE} [GPU]"
     group = Group(name, title, list(module.COMPETITORS), list(module.NOTES),
                   kind="memory" if module is memory else "time")
-    if "torch" in group.competitors and optional_import("torch") is None:
+    if "torch" in group.competitors and harness.optional_import("torch") is None:
         group.competitors.remove("torch")
         group.note("PyTorch is not installed: torch column dropped")
     return group
@@ -82,7 +85,7 @@ class Progress:
 
     def __init__(self, total: int):
         self.total, self.done = total, 0
-        tqdm = optional_import("tqdm")
+        tqdm = harness.optional_import("tqdm")
         self.bar = tqdm.tqdm(total=total, file=sys.stderr, unit="bench", dynamic_ncols=True) if tqdm else None
 
     def start(self, name: str) -> None:
@@ -160,13 +163,16 @@ def main(argv=None) -> int:
             return 2
 
     threads = set_threads(args.threads)
-    config = TimingConfig.quick() if args.quick else TimingConfig.full()
+    if args.sizes == "tiny":
+        config = TimingConfig.tiny()
+    else:
+        config = TimingConfig.quick() if args.quick else TimingConfig.full()
     started = time.perf_counter()
     env = environment()
-    settings = {"quick": args.quick, "devices": devices, "only": args.only,
+    settings = {"quick": args.quick, "sizes": args.sizes, "devices": devices, "only": args.only,
                 "threads_set": threads, "timing": asdict(config)}
     plan = select(full_plan(devices), args.only)
-    groups, failures = run_plan(plan, args.quick, config)
+    groups, failures = run_plan(plan, args.quick, config, sizes=args.sizes)
     run = Run(environment=env, settings=settings, groups=groups)
     run.settings["elapsed_s"] = round(time.perf_counter() - started, 1)
 

@@ -15,7 +15,8 @@ import numpy as np
 
 import minigrad as mg
 
-from .harness import Side, compare, optional_import
+from . import harness
+from .harness import Side, compare
 from .record import Bench, Context, Row, Skip
 
 GROUP = "engine"
@@ -55,7 +56,7 @@ def _per_op(expression: str):
         a = mg.tensor(a_np, requires_grad=True)
         b = mg.tensor(b_np, requires_grad=True)
         sides = [Side("minigrad", lambda: tracked(a, b))]
-        torch = optional_import("torch")
+        torch = harness.optional_import("torch")
         if torch is not None:
             ta = torch.tensor(a_np, requires_grad=True)
             tb = torch.tensor(b_np, requires_grad=True)
@@ -119,7 +120,7 @@ def _chain(ctx: Context) -> list:
 
     sides = [Side("minigrad", minigrad_step)]
     extra = {"ops": CHAIN_LENGTH + 1, "mix": "mul by weight, add constant, tanh; then sum"}
-    torch = optional_import("torch")
+    torch = harness.optional_import("torch")
     if torch is not None:
         tx = torch.tensor(x_np, requires_grad=True)
         tw = torch.tensor(w_np, requires_grad=True)
@@ -205,7 +206,7 @@ def _mlp_step(ctx: Context) -> list:
     sides = [Side("minigrad", minigrad_step)]
     n_in, n_hidden, n_out = MLP_SIZES
     extra = {"model": f"{n_in}-{n_hidden}-{n_out}, batch {MLP_BATCH}, relu, log_softmax + NLL, mean"}
-    torch = optional_import("torch")
+    torch = harness.optional_import("torch")
     if torch is not None:
         tparams = {k: torch.tensor(arrays[k], requires_grad=True) for k in names}
         tx, ty, trows = (torch.from_numpy(arrays["x"]), torch.from_numpy(arrays["y"]),

@@ -15,8 +15,9 @@ import numpy as np
 
 import kernels
 
+from . import harness
 from .cases import CASES, KernelCase, first_array
-from .harness import CpuClock, Side, compare, optional_import
+from .harness import CpuClock, Side, compare
 from .record import Bench, Context, Row, Skip
 
 GROUP = "kernels"
@@ -50,7 +51,7 @@ class DeviceSpec:
 
 
 def cpu_spec() -> DeviceSpec:
-    torch = optional_import("torch")
+    torch = harness.optional_import("torch")
     return DeviceSpec(
         name="cpu", xp=np, composite_name=COMPOSITE, minigrad_clock=CpuClock(),
         composite_clock=CpuClock(), torch=torch,

@@ -23,8 +23,9 @@ import numpy as np
 
 import kernels
 
+from . import harness
 from .cases import CASES
-from .harness import CupyClock, Side, TorchCudaClock, compare, cupy_with_gpu, optional_import
+from .harness import CupyClock, Side, TorchCudaClock, compare, cupy_with_gpu
 from .kernels_cpu import DeviceSpec, _slug, run_case
 from .record import Bench, Context, Row, Skip
 
@@ -95,7 +96,7 @@ def _gpu_extra(ceilings: dict):
 
 
 def cuda_spec(cupy, ceilings: dict) -> DeviceSpec:
-    torch = optional_import("torch")
+    torch = harness.optional_import("torch")
     if torch is not None and not torch.cuda.is_available():
         torch = None  # a CPU-only PyTorch build: no CUDA column
     l2 = _l2_bytes(cupy)

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from .harness import optional_import
+from . import harness
 from .record import Group, Row, Run
 
 RATIO_NOTE = "ratio = minigrad time / competitor time: < 1 means minigrad is faster"
@@ -182,7 +182,7 @@ def write_plots(run: Run, directory: Path) -> tuple[list[Path], str | None]:
 
     Returns (files, note); note says why nothing was drawn when matplotlib is missing.
     """
-    matplotlib = optional_import("matplotlib")
+    matplotlib = harness.optional_import("matplotlib")
     if matplotlib is None:
         return [], "matplotlib is not installed: no plots"
     matplotlib.use("Agg")

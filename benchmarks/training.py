@@ -18,7 +18,8 @@ import numpy as np
 
 import minigrad as mg
 
-from .harness import CpuClock, Side, SyncedWallClock, compare, cupy_with_gpu, optional_import
+from . import harness
+from .harness import CpuClock, Side, SyncedWallClock, compare, cupy_with_gpu
 from .record import Bench, Context, Row, Skip
 
 GROUP = "training"
@@ -150,7 +151,7 @@ def copy_weights(torch, minigrad_model, torch_model) -> None:
 
 def digits_batches(batch: int, rng) -> tuple:
     """Batches of sklearn's 8x8 digits (pixels / 16), or random pixels when sklearn is missing."""
-    datasets = optional_import("sklearn.datasets")
+    datasets = harness.optional_import("sklearn.datasets")
     if datasets is not None:
         digits = datasets.load_digits()
         x_all = (digits.data / 16.0).astype(np.float32)
@@ -221,7 +222,7 @@ def compare_training(ctx: Context, name: str, size: str, build, data, optimizer_
     sides = [Side("minigrad", minigrad_step, minigrad_clock)]
     extra = {"parameters": int(n_params), "optimizer": f"{optimizer_name} {hyper}"}
 
-    torch = optional_import("torch")
+    torch = harness.optional_import("torch")
     if torch is not None and device == "cuda" and not torch.cuda.is_available():
         ctx.note("PyTorch without CUDA: torch column dropped on the GPU")
         torch = None
