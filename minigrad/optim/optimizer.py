@@ -50,6 +50,8 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict] = []
         name = type(self).__name__
+        if isinstance(params, dict):
+            raise TypeError(f"{name}: params must be a list of param-group dicts, got a single dict (wrap it: [group])")
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{name}: params must be an iterable of Tensors or of param-group dicts, got a single Tensor "

@@ -73,6 +73,11 @@ def test_a_single_tensor_is_an_error():
         mg.optim.SGD(mg.ones(2, requires_grad=True), lr=0.1)
 
 
+def test_a_single_group_dict_is_an_error():
+    with pytest.raises(TypeError, match="single dict"):
+        mg.optim.SGD({"params": [mg.ones(2, requires_grad=True)]}, lr=0.1)
+
+
 def test_parameter_in_two_groups_is_an_error():
     a, b = fresh_params()
     opt = mg.optim.SGD([a, b], lr=0.1)
