@@ -79,13 +79,21 @@ class Module:
             self._non_persistent = self._non_persistent | {name}
         setattr(self, name, tensor)
 
-    def _members(self):
+    def _members(self) -> list:
         """(name, value) for every Parameter and Module held directly by this module,
-        looking inside lists, tuples and dicts; names of container items are 'attr.i' / 'attr.key'."""
-        for name, value in vars(self).items():
-            if name.startswith("_") or name in self._buffer_names:
-                continue
-            yield from _flatten(name, value)
+        looking inside lists, tuples and dicts; names of container items are 'attr.i' / 'attr.key'.
+
+        Called for every module each time parameters() runs (every training step, through
+        zero_grad), so it builds a list in one pass rather than chaining generators.
+        """
+        found = []
+        for name, value in self.__dict__.items():
+            if isinstance(value, (Parameter, Module)):
+                if name[0] != "_" and name not in self._buffer_names:
+                    found.append((name, value))
+            elif type(value) in _CONTAINERS and name[0] != "_":
+                _collect(name, value, found)
+        return found
 
     def named_children(self):
         """(name, module) for each direct sub-module."""
@@ -98,16 +106,23 @@ class Module:
 
     def named_modules(self, prefix: str = ""):
         """(dotted name, module) for this module and every module below it, each once (pre-order)."""
+        return [(name, module) for name, module, _ in self._walk(prefix)]
+
+    def _walk(self, prefix: str = "") -> list:
+        """(dotted name, module, its members) for each module of the tree, each module once, pre-order."""
         seen = set()
+        out = []
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
                 continue
             seen.add(id(module))
-            yield name, module
-            below = [(f"{name}.{child}" if name else child, m) for child, m in module.named_children()]
-            stack.extend(reversed(below))
+            members = module._members()
+            out.append((name, module, members))
+            dot = f"{name}." if name else ""
+            stack.extend(reversed([(dot + child, m) for child, m in members if isinstance(m, Module)]))
+        return out
 
     def modules(self):
         return (m for _, m in self.named_modules())
@@ -115,11 +130,14 @@ class Module:
     def named_parameters(self, prefix: str = ""):
         """(dotted name, Parameter) for every parameter, each once even when shared (tied weights)."""
         seen = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, value in module._members():
+        out = []
+        for module_name, _, members in self._walk(prefix):
+            dot = f"{module_name}." if module_name else ""
+            for name, value in members:
                 if isinstance(value, Parameter) and id(value) not in seen:
                     seen.add(id(value))
-                    yield (f"{module_name}.{name}" if module_name else name), value
+                    out.append((dot + name, value))
+        return out
 
     def parameters(self):
         """Every Parameter of the module tree, each once: what an optimizer is given."""
@@ -162,9 +180,9 @@ class Module:
         appear under each of their names, as in PyTorch.
         """
         out = OrderedDict()
-        for module_name, module in self.named_modules():
+        for module_name, module, members in self._walk():
             dot = f"{module_name}." if module_name else ""
-            for name, value in module._members():
+            for name, value in members:
                 if isinstance(value, Parameter):
                     out[dot + name] = value.detach()
             for name in module._buffer_names:
@@ -243,17 +261,17 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(body) + "\n)"
 
 
-def _flatten(name: str, value):
-    """(name, item) for a Parameter/Module, recursing into lists, tuples and string-keyed dicts."""
-    if isinstance(value, (Parameter, Module)):
-        yield name, value
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _flatten(f"{name}.{i}", item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield from _flatten(f"{name}.{key}", item)
+_CONTAINERS = (list, tuple, dict)
+
+
+def _collect(name: str, container, found: list) -> None:
+    """Append (name.i / name.key, item) for Parameters and Modules inside nested lists, tuples, dicts."""
+    items = container.items() if type(container) is dict else enumerate(container)
+    for key, item in items:
+        if isinstance(item, (Parameter, Module)):
+            found.append((f"{name}.{key}", item))
+        elif type(item) in _CONTAINERS:
+            _collect(f"{name}.{key}", item, found)
 
 
 def _convert(array, device, dtype):
@@ -277,9 +295,8 @@ class ModuleList(Module):
         for m in modules:
             self.append(m)
 
-    def _members(self):
-        for i, m in enumerate(self._items):
-            yield str(i), m
+    def _members(self) -> list:
+        return [(str(i), m) for i, m in enumerate(self._items)]
 
     def append(self, module: Module) -> "ModuleList":
         if not isinstance(module, Module):
@@ -313,8 +330,8 @@ class ModuleDict(Module):
         for key, m in dict(modules or {}).items():
             self[key] = m
 
-    def _members(self):
-        return iter(self._items.items())
+    def _members(self) -> list:
+        return list(self._items.items())
 
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(key, str) or not isinstance(module, Module):
