@@ -12,7 +12,8 @@ found by looking at its attributes, also inside lists, tuples and dicts, so
 
     MLP().named_parameters()   # layers.0.weight, layers.0.bias, layers.1.weight, layers.1.bias
 
-gives PyTorch's dotted names. Buffers (tensors that are state but not trained, such
+gives PyTorch's dotted names. Attributes whose names start with "_" are private
+and not searched. Buffers (tensors that are state but not trained, such
 as a causal mask) are declared with `register_buffer`. `state_dict()` /
 `load_state_dict()` use these names; `to(device)` moves everything in place.
 """
