@@ -17,7 +17,7 @@ import numpy as np
 from ._common import ACC_PREAMBLE
 
 _CODE = r"""
-typedef typename acc_t<T>::type A;
+typedef acc_t<T>::type A;
 A g = (A)grad;
 A p = (A)param;
 if (weight_decay != 0.0) {

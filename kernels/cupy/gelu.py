@@ -17,7 +17,7 @@ from .. import _arrays
 from ._common import ACC_PREAMBLE
 
 _SETUP = r"""
-typedef typename acc_t<T>::type A;
+typedef acc_t<T>::type A;
 const A v = (A)x;
 const A k_sqrt_half = (A)0.70710678118654752440;
 const A k_sqrt_2_over_pi = (A)0.79788456080286535588;

@@ -133,3 +133,13 @@ def cupy_do_bench(kernel_call, quantiles=None, warmup: int = 3, repeats: int = 2
     if quantiles is None:
         return float(np.median(times))
     return [float(q) for q in np.quantile(times, quantiles)]
+
+
+def contiguous(*arrays):
+    """Make 1-D helpers (targets, weights, saved statistics) unit-stride; None passes through."""
+    out = []
+    for array in arrays:
+        if array is not None and not array.flags.c_contiguous:
+            array = _arrays.get_xp(array).ascontiguousarray(array)
+        out.append(array)
+    return out

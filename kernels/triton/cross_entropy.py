@@ -82,6 +82,7 @@ def cross_entropy_fwd(logits, targets, ignore_index=-100, label_smoothing=0.0, *
     if c == 0:
         raise _bridge.Unsupported("cross_entropy_fwd: zero classes")
     x = _bridge.rows(logits)
+    (targets,) = _bridge.contiguous(targets)
     block = block or min(BLOCK, _bridge.next_power_of_2(c))
     _fwd_kernel[(n,)](_bridge.pointer(x), _bridge.pointer(targets), _bridge.pointer(losses),
                       _bridge.pointer(lse), _bridge.strides(x)[0], c, int(ignore_index),
@@ -99,6 +100,7 @@ def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index=-100, label_sm
     if n == 0 or c == 0:
         return dx
     x = _bridge.rows(logits)
+    targets, lse, dlosses = _bridge.contiguous(targets, lse, dlosses)
     block = block or min(1024, _bridge.next_power_of_2(c))
     grid = (n, triton.cdiv(c, block))
     _bwd_kernel[grid](_bridge.pointer(x), _bridge.pointer(targets), _bridge.pointer(lse),

@@ -116,6 +116,7 @@ def layer_norm_fwd(x, weight, bias, eps):
     """Return (y like x, mean and rstd of shape x.shape[:-1], float32 or float64)."""
     _check("layer_norm_fwd", x)
     x2 = _bridge.rows(x)
+    weight, bias = _bridge.contiguous(weight, bias)
     n_rows, n_cols = x2.shape
     y2 = _bridge.empty_like(x, x2.shape)
     mean = _bridge.empty_like(x, (n_rows,), _stats_dtype(x.dtype))
@@ -138,7 +139,7 @@ def layer_norm_bwd(dy, x, weight, mean, rstd, *, rows_per_program: int | None = 
     """Return (dx, dweight, dbias); dweight and dbias are None when weight is None."""
     _check("layer_norm_bwd", x)
     x2, dy2 = _bridge.rows(x), _bridge.rows(dy)
-    mean, rstd = mean.reshape(-1), rstd.reshape(-1)
+    weight, mean, rstd = _bridge.contiguous(weight, mean.reshape(-1), rstd.reshape(-1))
     n_rows, n_cols = x2.shape
     dx2 = _bridge.empty_like(x, x2.shape)
     has_weight = weight is not None

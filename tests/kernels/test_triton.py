@@ -8,6 +8,7 @@ import pytest
 
 import kernels
 from kernels import reference
+from kernels._arrays import get_xp
 
 pytestmark = [pytest.mark.triton, pytest.mark.usefixtures("poison")]
 
@@ -269,3 +270,28 @@ def test_flash_attention_default_blocks_through_dispatch(causal, rng, device, as
     refs = reference.attention_bwd(*as64(q, k, v), o_ref, lse_ref, as64(do)[0], causal, 0.2)
     for got, want in zip(grads, refs):
         assert_close(host(got), want, np.float32)
+
+
+# ---------------------------------------------------------------- awkward layouts
+
+
+def test_non_contiguous_inputs(rng, device, assert_close):
+    """Transposed rows, strided weights and broadcast upstream gradients, as the engine makes."""
+    from kernels.triton import cross_entropy as tce
+    from kernels.triton import layer_norm as tln
+    from kernels.triton import softmax as tsm
+
+    x = rng.standard_normal((40, 6))
+    assert_close(host(tsm.softmax_fwd(device.put(x).T)), reference.softmax_fwd(x.T))
+
+    logits, t = rng.standard_normal((5, 30)), rng.integers(0, 30, 5)
+    one = device.put(np.array([0.2]))
+    scale = get_xp(one).broadcast_to(one, (5,))  # a mean reduction's gradient: stride 0
+    losses, lse = tce.cross_entropy_fwd(device.put(logits), device.put(t))
+    dx = tce.cross_entropy_bwd(device.put(logits), device.put(t), lse, scale)
+    _, ref_lse = reference.cross_entropy_fwd(logits, t)
+    assert_close(host(dx), reference.cross_entropy_bwd(logits, t, ref_lse, np.full(5, 0.2)))
+
+    rows, w_strided = rng.standard_normal((4, 9)), rng.standard_normal(18)[::2]
+    y, mean, rstd = tln.layer_norm_fwd(device.put(rows), device.put(w_strided), None, 1e-5)
+    assert_close(host(y), reference.layer_norm_fwd(rows, w_strided, None, 1e-5)[0])
