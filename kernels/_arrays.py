@@ -69,14 +69,18 @@ def check_float(op: str, **arrays) -> None:
         if array is None:
             continue
         if not hasattr(array, "dtype") or not hasattr(array, "shape"):
-            raise TypeError(f"{op}: {name} must be a numpy or cupy array, got {type(array).__name__}")
+            raise TypeError(f"{op}: {name} must be a numpy or cupy array, "
+                            f"got {type(array).__name__}")
         if np.dtype(array.dtype).kind != "f":
-            raise TypeError(f"{op}: {name} must be a floating-point array, got {describe(name, array)}")
+            raise TypeError(f"{op}: {name} must be a floating-point array, "
+                            f"got {describe(name, array)}")
 
 
 def check_same_module(op: str, **arrays) -> None:
     """Raise TypeError when numpy and cupy arrays are mixed in one call."""
-    modules = {name: type(a).__module__.split(".")[0] for name, a in arrays.items() if a is not None}
+    modules = {name: type(a).__module__.split(".")[0]
+               for name, a in arrays.items() if a is not None}
     if len(set(modules.values())) > 1:
         listing = ", ".join(f"{n} is {m}" for n, m in modules.items())
-        raise TypeError(f"{op}: arrays live on different devices ({listing}); move them to one device")
+        raise TypeError(f"{op}: arrays live on different devices ({listing}); "
+                        f"move them to one device")

@@ -30,7 +30,8 @@ def matmul(a, b):
     op = "matmul"
     for name, array in (("a", a), ("b", b)):
         if not hasattr(array, "shape") or not hasattr(array, "dtype"):
-            raise TypeError(f"{op}: {name} must be a numpy or cupy array, got {type(array).__name__}")
+            raise TypeError(f"{op}: {name} must be a numpy or cupy array, "
+                            f"got {type(array).__name__}")
         if np.dtype(array.dtype).kind not in "fiub":
             raise TypeError(f"{op}: {name} must be a numeric array, got {describe(name, array)}")
     check_same_module(op, a=a, b=b)
@@ -92,7 +93,8 @@ def layer_norm_fwd(x, weight, bias, eps):
     d = x.shape[-1]
     for name, array in (("weight", weight), ("bias", bias)):
         if array is not None and tuple(array.shape) != (d,):
-            raise _fail(op, f"{name} must have shape [{d}] (the last axis of x)", x=x, **{name: array})
+            raise _fail(op, f"{name} must have shape [{d}] (the last axis of x)",
+                        x=x, **{name: array})
     if float(eps) < 0:
         raise ValueError(f"{op}: eps must be >= 0, got {eps}")
 

@@ -139,12 +139,12 @@ def module_for(op: str, array):
     impl = chosen(op, array)
     missing = [lib for lib in _REQUIRES.get(impl, ()) if importlib.util.find_spec(lib) is None]
     if missing:
-        raise RuntimeError(f"kernels: op {op!r} is set to {impl!r}, but {', '.join(missing)} is not "
-                           f"installed; install it or call kernels.use({op!r}, None)")
+        raise RuntimeError(f"kernels: op {op!r} is set to {impl!r}, but {', '.join(missing)} "
+                           f"is not installed; install it or call kernels.use({op!r}, None)")
     if impl == "triton" and not is_cupy(array) and not _interpreting():
-        raise RuntimeError(f"kernels: op {op!r} is set to 'triton' on a NumPy array; that needs the "
-                           f"Triton interpreter (set TRITON_INTERPRET=1 before importing kernels) "
-                           f"or a CuPy array on a GPU")
+        raise RuntimeError(f"kernels: op {op!r} is set to 'triton' on a NumPy array; that needs "
+                           f"the Triton interpreter (TRITON_INTERPRET=1, set before the first "
+                           f"Triton kernel is imported) or a CuPy array on a GPU")
     if impl == "cupy" and not is_cupy(array):
         raise RuntimeError(f"kernels: op {op!r} is set to 'cupy' but got a NumPy array; move the "
                            f"data to the GPU or call kernels.use({op!r}, None)")

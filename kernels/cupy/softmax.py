@@ -81,7 +81,8 @@ def _module():
 def softmax_fwd(x):
     name = _NAMES.get(str(x.dtype))
     if name is None:
-        raise Unsupported(f"softmax_fwd: the raw CUDA kernel takes float32 or float64, got {x.dtype}")
+        raise Unsupported(f"softmax_fwd: the raw CUDA kernel takes float32 or float64, "
+                          f"got {x.dtype}")
     n_cols = x.shape[-1] if x.ndim else 1
     x2 = cupy.ascontiguousarray(x).reshape(-1, n_cols)
     y2 = _arrays.empty(cupy, x2.shape, x.dtype)

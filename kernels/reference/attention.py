@@ -69,4 +69,5 @@ def attention_bwd(q, k, v, o, lse, do, causal=False, scale=None):
     dp *= scale
     dq = xp.matmul(dp, kw)
     dk = xp.matmul(dp.swapaxes(-1, -2), qw)
-    return dq.astype(q.dtype, copy=False), dk.astype(k.dtype, copy=False), dv.astype(v.dtype, copy=False)
+    return (dq.astype(q.dtype, copy=False), dk.astype(k.dtype, copy=False),
+            dv.astype(v.dtype, copy=False))

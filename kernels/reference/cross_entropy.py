@@ -45,7 +45,8 @@ def cross_entropy_fwd(logits, targets, ignore_index=-100, label_smoothing=0.0):
 
 
 def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index=-100, label_smoothing=0.0):
-    """Return dlogits [N, C] = (softmax - smoothed one-hot) * dlosses[:, None], 0 on ignored rows."""
+    """Return dlogits [N, C] = (softmax - smoothed one-hot) * dlosses[:, None]; 0 on ignored
+    rows."""
     xp = get_xp(logits)
     work = compute_dtype(logits.dtype)
     n, c = logits.shape

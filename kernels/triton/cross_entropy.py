@@ -86,7 +86,8 @@ def cross_entropy_fwd(logits, targets, ignore_index=-100, label_smoothing=0.0, *
     block = block or min(BLOCK, _bridge.next_power_of_2(c))
     _fwd_kernel[(n,)](_bridge.pointer(x), _bridge.pointer(targets), _bridge.pointer(losses),
                       _bridge.pointer(lse), _bridge.strides(x)[0], c, int(ignore_index),
-                      *_bridge.float_pair(label_smoothing), ACC=_bridge.accumulator(logits.dtype), BLOCK=block,
+                      *_bridge.float_pair(label_smoothing),
+                      ACC=_bridge.accumulator(logits.dtype), BLOCK=block,
                       num_warps=_bridge.warps_for(block))
     return losses, lse
 
@@ -106,6 +107,7 @@ def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index=-100, label_sm
     _bwd_kernel[grid](_bridge.pointer(x), _bridge.pointer(targets), _bridge.pointer(lse),
                       _bridge.pointer(dlosses), _bridge.pointer(dx), _bridge.strides(x)[0],
                       _bridge.strides(dx)[0], c, int(ignore_index),
-                      *_bridge.float_pair(label_smoothing), ACC=_bridge.accumulator(logits.dtype), BLOCK=block,
+                      *_bridge.float_pair(label_smoothing),
+                      ACC=_bridge.accumulator(logits.dtype), BLOCK=block,
                       num_warps=_bridge.warps_for(block))
     return dx

@@ -23,7 +23,8 @@ if not _gpu_present():
 
 def pytest_configure(config):
     # Registering a marker twice (here and in pyproject.toml) is harmless.
-    config.addinivalue_line("markers", "triton: Triton kernels (run under TRITON_INTERPRET=1 on CPU)")
+    config.addinivalue_line("markers",
+                            "triton: Triton kernels (run under TRITON_INTERPRET=1 on CPU)")
     config.addinivalue_line("markers", "gpu: needs CuPy and a CUDA device")
 
 

@@ -269,7 +269,8 @@ def test_gelu_matches_formula_and_finite_differences(approximate, rng):
         expected = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
     np.testing.assert_allclose(kernels.gelu_fwd(x, approximate), expected, rtol=1e-13, atol=1e-15)
     h = 1e-6
-    numeric = (kernels.gelu_fwd(x + h, approximate) - kernels.gelu_fwd(x - h, approximate)) / (2 * h)
+    numeric = (kernels.gelu_fwd(x + h, approximate)
+               - kernels.gelu_fwd(x - h, approximate)) / (2 * h)
     np.testing.assert_allclose(kernels.gelu_bwd(x, np.ones_like(x), approximate), numeric,
                                rtol=1e-7, atol=1e-9)
 
