@@ -247,7 +247,7 @@ def _causal_mask(xp, t):
 def _attention_composite_fwd(xp, q, k, v, hidden):
     scale = 1.0 / math.sqrt(q.shape[-1])
     s = xp.matmul(q, k.swapaxes(-1, -2)) * scale
-    s = xp.where(hidden, -xp.inf, s)
+    s = xp.where(hidden, xp.asarray(-xp.inf, dtype=s.dtype), s)  # keep fp16 fp16
     p = _softmax_composite(xp, s)
     return xp.matmul(p, v), p
 
@@ -316,7 +316,7 @@ def _gelu_tanh_composite(xp, i, backward):
     x = i["x"]
 
     def run():
-        th = xp.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+        th = xp.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
         y = 0.5 * x * (1.0 + th)
         if not backward:
             return y

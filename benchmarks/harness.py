@@ -198,11 +198,12 @@ class TimingConfig:
 
     @classmethod
     def quick(cls) -> "TimingConfig":
-        return cls(rounds=3, warm_s=0.03, block_s=0.1, sample_s=0.002)
+        return cls(rounds=3, warm_s=0.05, block_s=0.1, sample_s=0.002)
 
     @classmethod
     def full(cls) -> "TimingConfig":
-        return cls(rounds=5, warm_s=0.1, block_s=0.25, sample_s=0.004)
+        # warm_s outlasts OpenBLAS's idle spinning (~0.1 s) left over from the previous block
+        return cls(rounds=5, warm_s=0.15, block_s=0.2, sample_s=0.004)
 
     @classmethod
     def tiny(cls) -> "TimingConfig":
