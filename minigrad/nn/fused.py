@@ -142,6 +142,8 @@ class FusedSelfAttention(Function):
     [3, B, H, T, Dh] gives q, k, v without copying. The heads are merged back with one
     transpose-copy to [B, T, H * Dh]. The backward writes dq, dk, dv straight into one
     packed gradient buffer, so the whole block costs one graph node.
+
+    dqkv = [dq | dk | dv] from attention's backward (see FusedAttention), packed like qkv.
     """
 
     def forward(self, qkv, num_heads, causal, scale):
