@@ -16,6 +16,10 @@ from .._arrays import get_xp
 def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, eps, weight_decay, step,
                 decoupled):
     xp = get_xp(param)
+    if param.ndim == 0:
+        # Work on 1-element views: NumPy turns 0-d results into scalars, which `out=` rejects.
+        param, exp_avg, exp_avg_sq = param.reshape(1), exp_avg.reshape(1), exp_avg_sq.reshape(1)
+        grad = grad.reshape(1)
     grad = grad.astype(param.dtype, copy=False)
     if weight_decay and not decoupled:
         grad = grad + weight_decay * param  # a new array: the caller's grad stays untouched

@@ -63,6 +63,8 @@ def _horner(coefficients, u):
 def erf_polynomial(x: np.ndarray) -> np.ndarray:
     """erf from the fitted polynomials (float32 inputs are evaluated in float32)."""
     x = np.asarray(x)
+    if x.ndim == 0:
+        return erf_polynomial(x.reshape(1)).reshape(())
     out = np.sign(x)  # also right for |x| >= 6, +-inf and NaN
     a = np.abs(x)
     small = a < 1.0

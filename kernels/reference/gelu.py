@@ -36,6 +36,8 @@ def _tanh_inner(xp, x):
 
 
 def gelu_fwd(x, approximate="none"):
+    if x.ndim == 0:  # NumPy turns 0-d results into scalars, which `out=` cannot write to
+        return gelu_fwd(x.reshape(1), approximate).reshape(())
     xp = get_xp(x)
     xw = x.astype(compute_dtype(x.dtype), copy=False)
     if approximate == "tanh":
@@ -49,6 +51,8 @@ def gelu_fwd(x, approximate="none"):
 
 
 def gelu_bwd(x, dy, approximate="none"):
+    if x.ndim == 0:
+        return gelu_bwd(x.reshape(1), dy.reshape(1), approximate).reshape(())
     xp = get_xp(x)
     work = compute_dtype(x.dtype)
     xw, dyw = x.astype(work, copy=False), dy.astype(work, copy=False)

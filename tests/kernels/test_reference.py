@@ -338,3 +338,15 @@ def test_adam_update_is_in_place_and_leaves_grad_alone(rng):
     # The first step moves every coordinate by about lr, against the gradient's sign.
     effective = grad + 0.1 * param_before
     np.testing.assert_allclose(param_before - param, 0.1 * np.sign(effective), rtol=1e-3)
+
+
+def test_elementwise_ops_take_0d_arrays():
+    x = np.array(0.7)
+    assert kernels.gelu_fwd(x).shape == () and kernels.gelu_bwd(x, x, "tanh").shape == ()
+    assert erf_module.erf_polynomial(x).shape == ()
+    np.testing.assert_allclose(erf_module.erf_polynomial(x), math.erf(0.7), rtol=1e-15)
+    param, m, v = np.array(1.0), np.array(0.0), np.array(0.0)
+    kernels.adam_update(param, np.array(0.5), m, v, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8,
+                        weight_decay=0.0, step=1, decoupled=False)
+    np.testing.assert_allclose(param, 0.9, rtol=1e-6)
+    assert m.shape == () and abs(float(m) - 0.05) < 1e-15
