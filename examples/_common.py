@@ -46,7 +46,8 @@ def progress(iterable, desc: str, total: int | None = None):
     """A tqdm progress bar on stderr (results go to stdout, so piping the output stays clean)."""
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True, file=sys.stderr)
+    # disable=None: draw the bar only on a terminal, so logs and captured output stay readable
+    return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True, file=sys.stderr, disable=None)
 
 
 def log(message: str) -> None:

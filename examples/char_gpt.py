@@ -1,0 +1,276 @@
+"""A character-level GPT in one file: the model, the training loop, checkpoints and sampling.
+
+    python examples/char_gpt.py                                  # train on Python source, then write some
+    python examples/char_gpt.py --text my_book.txt --steps 2000  # your own text
+    python examples/char_gpt.py --checkpoint gpt.safetensors --stop-at 300    # train half, save...
+    python examples/char_gpt.py --checkpoint gpt.safetensors --resume         # ...and finish later
+
+The model reads a window of characters and predicts, at every position t, the
+character at t + 1. It is GPT-2's architecture at toy size (shaped like nanoGPT's
+model.py):
+
+    x = tok_emb[idx] + pos_emb[0..T-1]                      [B, T, C]   what and where
+    x = TransformerBlock(x)  x n_layer                      causal self-attention + MLP, pre-norm
+    logits = LayerNorm(x) @ tok_emb^T                       [B, T, V]   the input table, reused
+
+The last line is weight tying: the matrix that turns a character into a vector
+also scores how well a vector matches each character, which saves V x C parameters
+and helps small models.
+
+Training is AdamW with weight decay on the matrices only (decaying biases, LayerNorm
+gains and position offsets towards 0 only hurts), a linear warm-up then a cosine
+decay of the learning rate, and gradient clipping at norm 1.
+
+A checkpoint (--checkpoint PATH) holds the model, the optimizer's moments, the
+schedule's position, the step and the random state, so --resume continues to exactly
+the numbers an uninterrupted run gets: each step's batch is drawn from a generator
+seeded with (seed, step), so no random stream has to be replayed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad import data
+from minigrad.random import generator
+
+from _common import example_parser, log, pick_device, progress, save_loss_curve
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int
+    block_size: int = 64  # the longest context the model sees
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 64
+    dropout: float = 0.0
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
+        self.pos_emb = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = [
+            nn.TransformerBlock(config.n_embd, config.n_head, dropout=config.dropout, causal=True)
+            for _ in range(config.n_layer)
+        ]
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        """GPT-2's initialisation: matrices N(0, 0.02), biases 0, LayerNorm gains 1.
+
+        The two projections that write into the residual stream (attention output, MLP
+        output) get std 0.02 / sqrt(2 n_layer): the stream is a sum of 2 n_layer such
+        branches, and this keeps its variance from growing with depth.
+        """
+        residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
+        for name, p in self.named_parameters():
+            if name.endswith("bias"):
+                p.data[...] = 0
+            elif p.ndim == 2:
+                std = residual_std if name.endswith(("out_proj.weight", "mlp.2.weight")) else 0.02
+                p.data[...] = generator().standard_normal(p.shape) * std
+
+    def forward(self, idx: mg.Tensor, targets: mg.Tensor | None = None):
+        """idx [B, T] int64 -> (logits [B, T, vocab], mean cross-entropy against targets [B, T] or None)."""
+        b, t = idx.shape
+        if t > self.config.block_size:
+            raise ValueError(f"GPT: a sequence of {t} tokens is longer than block_size {self.config.block_size}")
+        positions = mg.arange(t, device=idx.device)
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(positions))
+        for block in self.blocks:
+            x = block(x)
+        x = self.ln_f(x)
+        logits = x @ self.tok_emb.weight.T  # weight tying: [B, T, C] @ [C, V]
+        loss = None if targets is None else F.cross_entropy(logits, targets)
+        return logits, loss
+
+    def generate(self, idx: np.ndarray, max_new_tokens: int, rng: np.random.Generator,
+                 temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+        """Extend idx [1, T] by max_new_tokens sampled characters, one at a time.
+
+        The next character is drawn from softmax(logits / temperature), restricted to the
+        top_k most likely ones: temperature < 1 sharpens the distribution, top_k cuts its tail.
+        """
+        device = self.tok_emb.weight.device
+        self.eval()
+        with mg.no_grad():
+            for _ in range(max_new_tokens):
+                context = idx[:, -self.config.block_size:]  # the model cannot see further back
+                logits, _ = self(mg.tensor(context, device=device))
+                logits = logits[0, -1].numpy().astype(np.float64) / temperature
+                if top_k is not None and top_k < len(logits):
+                    kth_largest = np.sort(logits)[-top_k]
+                    logits[logits < kth_largest] = -np.inf
+                probs = np.exp(logits - logits.max())
+                next_id = rng.choice(len(probs), p=probs / probs.sum())
+                idx = np.concatenate([idx, [[next_id]]], axis=1)
+        return idx
+
+
+def get_batch(ids: np.ndarray, batch_size: int, block_size: int, rng: np.random.Generator, device: str):
+    """batch_size random windows of the token stream: inputs x and targets y = x shifted by one."""
+    starts = rng.integers(0, len(ids) - block_size, size=batch_size)
+    windows = ids[starts[:, None] + np.arange(block_size + 1)]  # [B, block_size + 1]
+    return mg.tensor(windows[:, :-1], device=device), mg.tensor(windows[:, 1:], device=device)
+
+
+def estimate_loss(model: GPT, ids: np.ndarray, args, rng: np.random.Generator, device: str) -> float:
+    """Mean loss over args.eval_iters random batches (a less noisy number than one batch's loss)."""
+    model.eval()
+    losses = []
+    with mg.no_grad():
+        for _ in range(args.eval_iters):
+            x, y = get_batch(ids, args.batch_size, model.config.block_size, rng, device)
+            losses.append(model(x, y)[1].item())
+    model.train()
+    return float(np.mean(losses))
+
+
+def configure_optimizer(model: GPT, args) -> mg.optim.AdamW:
+    """AdamW with two parameter groups: weight decay on the 2-D matrices (embeddings and
+    linear weights), none on the 1-D biases and LayerNorm gains."""
+    params = model.parameters()  # each once: the tied embedding/head matrix is a single parameter
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    groups = [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return mg.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.99))
+
+
+def parse_args(argv):
+    parser = example_parser(__doc__.splitlines()[0], steps=600, batch_size=32, lr=3e-3)
+    parser.add_argument("--text", metavar="FILE", help="train on this UTF-8 text file (default: Python's own source)")
+    parser.add_argument("--block-size", type=int, default=64)
+    parser.add_argument("--n-layer", type=int, default=2)
+    parser.add_argument("--n-head", type=int, default=4)
+    parser.add_argument("--n-embd", type=int, default=64)
+    parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--weight-decay", type=float, default=0.1)
+    parser.add_argument("--warmup", type=int, default=None, help="warm-up steps (default: 5%% of --steps)")
+    parser.add_argument("--min-lr", type=float, default=None, help="the rate the cosine ends at (default: lr / 10)")
+    parser.add_argument("--grad-clip", type=float, default=1.0)
+    parser.add_argument("--eval-interval", type=int, default=100)
+    parser.add_argument("--eval-iters", type=int, default=10)
+    parser.add_argument("--checkpoint", metavar="PATH", help="save model + optimizer + schedule + step here")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--stop-at", type=int, default=None,
+                        help="stop (and save) after this step, e.g. to --resume later; the schedule still spans --steps")
+    parser.add_argument("--sample-len", type=int, default=300, help="characters to generate at the end")
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--top-k", type=int, default=10)
+    args = parser.parse_args(argv)
+    if args.resume and not args.checkpoint:
+        parser.error("--resume needs --checkpoint PATH")
+    args.warmup = max(1, args.steps // 20) if args.warmup is None else args.warmup
+    args.min_lr = args.lr / 10 if args.min_lr is None else args.min_lr
+    args.stop_at = args.steps if args.stop_at is None else min(args.stop_at, args.steps)
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    device = pick_device(args.device)
+    mg.manual_seed(args.seed)
+
+    if args.text:
+        try:
+            text = Path(args.text).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            sys.exit(f"--text {args.text}: cannot read it as UTF-8 text ({err})")
+    else:
+        text = data.default_corpus()
+    chars = data.CharDataset(text, args.block_size)  # the vocabulary and encode/decode
+    ids = chars.data
+    split = int(0.9 * len(ids))  # first 90% to train on, the rest to validate on
+    train_ids, val_ids = ids[:split], ids[split:]
+    if len(val_ids) <= args.block_size:
+        sys.exit(f"the text is too short: {len(ids)} characters leave no validation window of {args.block_size + 1}")
+
+    config = GPTConfig(chars.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout)
+    model = GPT(config).to(device)
+    optimizer = configure_optimizer(model, args)
+    schedule = mg.optim.lr_scheduler.LinearWarmupCosine(
+        optimizer, warmup_steps=args.warmup, total_steps=args.steps, min_lr=args.min_lr
+    )
+    n_params = sum(p.size for p in model.parameters())
+    log(f"{len(ids):,} characters, vocabulary {chars.vocab_size}; GPT with {n_params:,} parameters; device {device}")
+
+    step = 0
+    history = {"step": [], "train": [], "val": []}
+    if args.resume:
+        ckpt = mg.load(args.checkpoint, device=device)
+        if ckpt["config"] != asdict(config) or ckpt["chars"] != "".join(chars.chars):
+            sys.exit(f"--resume: {args.checkpoint} was trained with another model or text: {ckpt['config']}")
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optim"])
+        schedule.load_state_dict(ckpt["schedule"])
+        generator().bit_generator.state = ckpt["rng"]  # dropout's random stream
+        step, history = ckpt["step"], ckpt["history"]
+        log(f"resumed from {args.checkpoint} at step {step}")
+
+    def save_checkpoint():
+        mg.save({
+            "model": model.state_dict(), "optim": optimizer.state_dict(), "schedule": schedule.state_dict(),
+            "step": step, "config": asdict(config), "chars": "".join(chars.chars),
+            "rng": generator().bit_generator.state, "history": history,
+        }, args.checkpoint)
+
+    model.train()
+    bar = progress(range(step, args.stop_at), "train", total=args.stop_at - step)
+    for i in bar:  # the i-th update (0-based); `step` counts the updates done
+        batch_rng = np.random.default_rng([args.seed, i])  # the same batch whether resumed or not
+        x, y = get_batch(train_ids, args.batch_size, args.block_size, batch_rng, device)
+        _, loss = model(x, y)
+        optimizer.zero_grad()
+        loss.backward()
+        mg.optim.clip_grad_norm_(model.parameters(), args.grad_clip)
+        optimizer.step()
+        schedule.step()
+        bar.set_postfix(loss=f"{loss.item():.4f}")
+        step = i + 1
+        if step % args.eval_interval == 0 or step == args.stop_at:
+            eval_rng = np.random.default_rng([args.seed, step, 1])
+            train_loss = estimate_loss(model, train_ids, args, eval_rng, device)
+            val_loss = estimate_loss(model, val_ids, args, eval_rng, device)
+            history["step"].append(step)
+            history["train"].append(train_loss)
+            history["val"].append(val_loss)
+            log(f"step {step:5d}/{args.steps}  train loss {train_loss:.4f}  val loss {val_loss:.4f}  "
+                f"lr {schedule.get_last_lr()[0]:.2e}")
+            if args.checkpoint:
+                save_checkpoint()
+    if args.checkpoint:
+        log(f"saved checkpoint at step {step} to {args.checkpoint}")
+
+    if args.plot and history["step"]:
+        curves = {"train": (history["step"], history["train"]), "validation": (history["step"], history["val"])}
+        save_loss_curve(args.plot, curves, title="char GPT: cross-entropy (nats per character)")
+
+    prompt = "\n" if "\n" in chars.stoi else text[0]
+    sample_rng = np.random.default_rng([args.seed, 2])
+    out = model.generate(np.array([chars.encode(prompt)]), args.sample_len, sample_rng, args.temperature, args.top_k)
+    sample = chars.decode(out[0])
+    result = {"step": step, "train_loss": history["train"][-1] if history["train"] else float("nan"),
+              "val_loss": history["val"][-1] if history["val"] else float("nan"), "sample": sample}
+    print(f"--- sample ({args.sample_len} characters, temperature {args.temperature}, top-k {args.top_k}) ---")
+    print(sample)
+    print("---")
+    print(f"step {step}: train loss {result['train_loss']:.4f}, val loss {result['val_loss']:.4f}")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
