@@ -25,15 +25,16 @@ def get_xp(array):
     Looking at the type's module avoids importing cupy for NumPy arrays, which keeps
     `import kernels` cheap on machines where cupy is installed but no GPU is present.
     """
-    if type(array).__module__.split(".")[0] == "cupy":
+    if is_cupy(array):
         import cupy
 
-        return cupy.get_array_module(array)
+        return cupy
     return np
 
 
 def is_cupy(array) -> bool:
-    return type(array).__module__.split(".")[0] == "cupy"
+    """True for a CuPy array (decided from the type, without importing cupy)."""
+    return not isinstance(array, np.ndarray) and type(array).__module__.startswith("cupy")
 
 
 def compute_dtype(dtype) -> np.dtype:
@@ -68,19 +69,20 @@ def check_float(op: str, **arrays) -> None:
     for name, array in arrays.items():
         if array is None:
             continue
-        if not hasattr(array, "dtype") or not hasattr(array, "shape"):
+        dtype = getattr(array, "dtype", None)
+        if dtype is None or not hasattr(array, "shape"):
             raise TypeError(f"{op}: {name} must be a numpy or cupy array, "
                             f"got {type(array).__name__}")
-        if np.dtype(array.dtype).kind != "f":
+        if dtype.kind != "f" and np.dtype(dtype).kind != "f":
             raise TypeError(f"{op}: {name} must be a floating-point array, "
                             f"got {describe(name, array)}")
 
 
 def check_same_module(op: str, **arrays) -> None:
     """Raise TypeError when numpy and cupy arrays are mixed in one call."""
-    modules = {name: type(a).__module__.split(".")[0]
-               for name, a in arrays.items() if a is not None}
-    if len(set(modules.values())) > 1:
+    kinds = {is_cupy(a) for a in arrays.values() if a is not None}
+    if len(kinds) > 1:
+        modules = {name: type(a).__module__.split(".")[0] for name, a in arrays.items() if a is not None}
         listing = ", ".join(f"{n} is {m}" for n, m in modules.items())
         raise TypeError(f"{op}: arrays live on different devices ({listing}); "
                         f"move them to one device")

@@ -132,7 +132,20 @@ def chosen(op: str, array) -> str:
     return "numpy"
 
 
+_module_cache: dict = {}  # (op, on GPU?, forced choice) -> module: the decision is made once
+
+
 def module_for(op: str, array):
+    """The module implementing `op` for `array` (looked up once per op, device and forced
+    choice, since this runs on every kernel call)."""
+    key = (op, is_cupy(array), _forced.get(op))
+    module = _module_cache.get(key)
+    if module is None:
+        module = _module_cache[key] = _load_module(op, array)
+    return module
+
+
+def _load_module(op: str, array):
     """Import and return the module implementing `op` for `array`, with a clear error when
     the forced implementation cannot run here."""
     op = op_name(op)
