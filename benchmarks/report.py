@@ -16,6 +16,7 @@ from .record import Group, Row, Run
 
 RATIO_NOTE = "ratio = minigrad time / competitor time: < 1 means minigrad is faster"
 BUSY_THRESHOLD = 0.10  # flag rows measured while other processes used >10% of the CPU
+BUSY_MARK = "(busy)"
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -67,7 +68,7 @@ def table(group: Group) -> tuple[list[str], list[list[str]]]:
         headers += ["achieved", "% ceil"]
     cells = []
     for r in group.rows:
-        line = [r.bench + (" *" if _busy(r) else ""), r.size, r.impl]
+        line = [r.bench + (f" {BUSY_MARK}" if _busy(r) else ""), r.size, r.impl]
         line.append("-" if r.minigrad is None else f"{fmt_time(r.minigrad.median)} {_spread(r.minigrad)}")
         ratios = r.ratios
         for name in group.competitors:
@@ -84,9 +85,11 @@ def _notes(group: Group) -> list[str]:
     notes = list(group.notes)
     if group.kind != "memory":
         notes.insert(0, RATIO_NOTE + "; minigrad: median over samples +- half the interquartile range")
+    loads = sorted(r.extra["foreign_cpu"] for r in group.rows if r.extra.get("foreign_cpu") is not None)
     if group.kind != "memory" and any(_busy(r) for r in group.rows):
-        notes.append(f"* other processes used more than {100 * BUSY_THRESHOLD:.0f}% of the CPU while "
-                     "this row was measured: treat it with caution")
+        notes.append(f"{BUSY_MARK}: other processes used more than {100 * BUSY_THRESHOLD:.0f}% of the "
+                     f"CPU while this row was measured (median over the group's rows: "
+                     f"{100 * loads[len(loads) // 2]:.0f}%): treat it with caution")
     return notes
 
 
@@ -223,3 +226,31 @@ def write_plots(run: Run, directory: Path) -> tuple[list[Path], str | None]:
             plt.close(fig)
             files.append(path)
     return files, None
+
+
+def load_run(path: Path) -> Run:
+    """Rebuild a Run from its results.json (to re-render tables without re-measuring)."""
+    from .harness import Stats
+
+    data = json.loads(Path(path).read_text())
+    stats = lambda d: None if d is None else Stats(**d)  # noqa: E731
+    groups = []
+    for g in data["groups"]:
+        group = Group(g["name"], g["title"], g["competitors"], g["notes"], kind=g.get("kind", "time"))
+        group.rows = [Row(r["group"], r["bench"], r["size"], r["x"], r["impl"], stats(r["minigrad"]),
+                          {k: stats(v) for k, v in r["competitors"].items()}, r.get("unit", "s"),
+                          r.get("extra", {})) for r in g["rows"]]
+        groups.append(group)
+    return Run(data["environment"], data["settings"], groups, data.get("notes", []))
+
+
+if __name__ == "__main__":  # python -m benchmarks.report results.json [--markdown]
+    import sys
+
+    loaded = load_run(Path(sys.argv[1]))
+    if "--markdown" in sys.argv:
+        print("\n".join(f"- {line}" for line in environment_lines(loaded.environment, loaded.settings)))
+        print()
+        print("\n".join(render_markdown(g) for g in loaded.groups))
+    else:
+        print(render_run_text(loaded))

@@ -204,3 +204,9 @@ def test_only_selects_groups_kernels_and_ids():
 def test_an_unknown_only_name_is_an_error(capsys):
     assert cli.main(["--only", "no_such_benchmark"]) == 2
     assert "matches no benchmark" in capsys.readouterr().err
+
+
+def test_results_json_loads_back_into_the_same_tables(tmp_path):
+    run = _synthetic_run()
+    path = report.write_json(run, tmp_path / "results.json")
+    assert report.render_text(report.load_run(path).groups[0]) == report.render_text(run.groups[0])
