@@ -35,10 +35,13 @@ def example_parser(description: str, **defaults) -> argparse.ArgumentParser:
 
 def pick_device(device: str) -> str:
     """Check that `device` is usable; exit with a clear message (no traceback) if it is not."""
-    if str(device).startswith("cuda") and not mg.cuda_is_available():
-        sys.exit("--device cuda: no usable CUDA GPU (CuPy must be installed: pip install 'minigrad[gpu]'); use --device cpu")
     if not str(device).startswith(("cpu", "cuda")):
         sys.exit(f"--device {device}: expected cpu or cuda")
+    if str(device).startswith("cuda") and not mg.cuda_is_available():
+        sys.exit(
+            "--device cuda: no usable CUDA GPU here (it needs an NVIDIA GPU and CuPy: pip install 'minigrad[gpu]'); "
+            "use --device cpu"
+        )
     return device
 
 

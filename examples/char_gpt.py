@@ -211,9 +211,15 @@ def main(argv: list[str] | None = None) -> dict:
     step = 0
     history = {"step": [], "train": [], "val": []}
     if args.resume:
-        ckpt = mg.load(args.checkpoint, device=device)
+        try:
+            ckpt = mg.load(args.checkpoint, device=device)
+        except (OSError, ValueError) as err:  # missing, truncated or not a checkpoint: mg.load says which
+            sys.exit(f"--resume: {err}")
         if ckpt["config"] != asdict(config) or ckpt["chars"] != "".join(chars.chars):
             sys.exit(f"--resume: {args.checkpoint} was trained with another model or text: {ckpt['config']}")
+        if ckpt["schedule"]["total_steps"] != args.steps:
+            sys.exit(f"--resume: {args.checkpoint} was trained for --steps {ckpt['schedule']['total_steps']} "
+                     "(its learning-rate schedule spans that many steps); pass the same --steps")
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optim"])
         schedule.load_state_dict(ckpt["schedule"])

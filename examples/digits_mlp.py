@@ -53,7 +53,7 @@ def train_epoch(model, optimizer, loader, desc: str) -> list[float]:
     model.train()
     losses = []
     bar = progress(loader, desc)
-    for x, y in bar:  # Tensors already on `device`: float32 images [B, 64], int64 labels [B]
+    for x, y in bar:  # Tensors already on the device: float32 images [B, pixels], int64 labels [B]
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad()
         loss.backward()
@@ -81,16 +81,15 @@ def fit(model, X_train, y_train, X_test, y_test, args, device: str) -> float:
     loader = data.DataLoader(
         (X_train, y_train), batch_size=args.batch_size, shuffle=True, seed=args.seed, device=device
     )
-    steps, losses = [], []
+    losses = []  # every batch's loss, for the plot
     for epoch in range(1, args.epochs + 1):
         batch_losses = train_epoch(model, optimizer, loader, desc=f"epoch {epoch}/{args.epochs}")
-        steps += range(len(losses), len(losses) + len(batch_losses))
         losses += batch_losses
         if epoch == 1 or epoch == args.epochs or epoch % max(1, args.epochs // 10) == 0:
             train_acc = accuracy(model, X_train, y_train, device)
             log(f"epoch {epoch:3d}  loss {np.mean(batch_losses):.4f}  train accuracy {train_acc:.4f}")
     if args.plot:
-        save_loss_curve(args.plot, {"train (per batch)": (steps, losses)}, title=type(model).__name__ + " training loss")
+        save_loss_curve(args.plot, {"train (per batch)": (range(len(losses)), losses)}, title="MLP training loss")
     return accuracy(model, X_test, y_test, device)
 
 

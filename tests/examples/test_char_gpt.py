@@ -83,3 +83,12 @@ def test_weight_decay_only_on_matrices():
     assert decay["weight_decay"] == args.weight_decay > 0 and no_decay["weight_decay"] == 0
     assert all(p.ndim == 2 for p in decay["params"]) and all(p.ndim == 1 for p in no_decay["params"])
     assert len(decay["params"]) + len(no_decay["params"]) == len(model.parameters())
+
+
+def test_resume_with_another_step_count_or_no_checkpoint_exits_with_a_message(text_file, tmp_path):
+    ckpt = str(tmp_path / "ckpt.safetensors")
+    char_gpt.main(["--text", text_file, "--steps", "4", "--stop-at", "2", *TINY, "--checkpoint", ckpt])
+    with pytest.raises(SystemExit, match="pass the same --steps"):
+        char_gpt.main(["--text", text_file, "--steps", "10", *TINY, "--checkpoint", ckpt, "--resume"])
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        char_gpt.main(["--text", text_file, "--steps", "4", *TINY, "--checkpoint", str(tmp_path / "none"), "--resume"])
