@@ -159,22 +159,23 @@ def load(path: str | os.PathLike, device: str = "cpu") -> Any:
 def _read_header(path: Path, data: bytes) -> dict:
     """Check the layout by hand first, so a bad file gets an error that says what is wrong with it."""
     where = repr(str(path))
-    if data[:2] == b"PK":
-        raise CheckpointError(f"mg.load: {where} is a zip archive (as torch.save writes), not a safetensors file")
-    if data[:1] == b"\x80":
-        raise CheckpointError(f"mg.load: {where} looks like a Python pickle; minigrad never loads pickles "
-                              "(they can run code): save it as safetensors instead")
     if len(data) < 8:
         raise CheckpointError(f"mg.load: {where} is {len(data)} bytes long: too short to be a safetensors file "
                               "(truncated or empty?)")
     header_len = int.from_bytes(data[:8], "little")
-    header_bytes = data[8:8 + header_len]
-    if not header_bytes.lstrip()[:1] == b"{":
+    if data[8:9] != b"{":  # a safetensors header is a JSON object right after the 8-byte length
+        # Only now look for other formats' signatures: a header length's low byte may be anything.
+        if data[:2] == b"PK":
+            raise CheckpointError(f"mg.load: {where} is a zip archive (as torch.save writes), not a safetensors file")
+        if data[:1] == b"\x80":
+            raise CheckpointError(f"mg.load: {where} looks like a Python pickle; minigrad never loads pickles "
+                                  "(they can run code): save it as safetensors instead")
         raise CheckpointError(f"mg.load: {where} is not a safetensors file (it starts with {data[:16]!r}; "
                               "a safetensors file starts with a header length and a JSON header)")
     if header_len > len(data) - 8:
         raise CheckpointError(f"mg.load: {where} is truncated: its header should be {header_len} bytes but only "
                               f"{len(data) - 8} bytes follow the length field")
+    header_bytes = data[8:8 + header_len]
     try:
         header = json.loads(header_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
