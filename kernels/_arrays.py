@@ -25,6 +25,8 @@ def get_xp(array):
     Looking at the type's module avoids importing cupy for NumPy arrays, which keeps
     `import kernels` cheap on machines where cupy is installed but no GPU is present.
     """
+    if type(array) is np.ndarray:  # the CPU hot path: one identity test
+        return np
     if is_cupy(array):
         import cupy
 
@@ -34,13 +36,24 @@ def get_xp(array):
 
 def is_cupy(array) -> bool:
     """True for a CuPy array (decided from the type, without importing cupy)."""
-    return not isinstance(array, np.ndarray) and type(array).__module__.startswith("cupy")
+    return (type(array) is not np.ndarray and not isinstance(array, np.ndarray)
+            and type(array).__module__.startswith("cupy"))
+
+
+F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
 
 def compute_dtype(dtype) -> np.dtype:
     """The dtype a NumPy/CuPy reference computes in: float16 widens to float32."""
+    if dtype is F32 or dtype is F64:  # already a compute dtype: skip np.dtype()
+        return dtype
     dtype = np.dtype(dtype)
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
+    return F32 if dtype == F16 else dtype
+
+
+def stats_dtype(dtype) -> np.dtype:
+    """The dtype of saved statistics (lse, mean, rstd): float64 for float64, else float32."""
+    return F64 if dtype is F64 or np.dtype(dtype) == F64 else F32
 
 
 def empty(xp, shape, dtype):

@@ -10,6 +10,15 @@ against mpmath at 40 digits, converted to powers of a local variable u in [-1, 1
 
 Fitting erfcx instead of erfc keeps the fitted function smooth and of size ~0.1, so the
 polynomials are short and their coefficients small (no cancellation when evaluated).
+
+float32 has a fast path, `erf_float32`, accurate to the format (max abs error ~1.4e-7,
+tested against float64 erf on a dense grid) in ~16 in-place passes and no branches:
+
+    erf(z) ~= tanh(z * P(min(z^2, 16))),   P of degree 6 (`_TANH_FORM`)
+
+P fits artanh(erf(z)) / z, a smooth even function, on |z| <= 4. Beyond 4, erf(z) rounds to
++-1 in float32 and so does tanh of the (growing) argument, so clipping z^2 is enough; the
+sign comes out of tanh for free, and NaN and +-inf pass through.
 """
 from __future__ import annotations
 
@@ -46,6 +55,13 @@ _ERFCX_35_6 = (  # u in [-1, 1] maps to [3.5, 6.0], lowest power first
     2.6912513057673905e-09, -5.684180280443536e-10, 1.16594942301426e-10,
     -2.4030471430023e-11, 6.002329582524596e-12, -1.2198165723247793e-12,
 )
+
+_TANH_FORM = (  # erf(z) ~= tanh(z * P(z^2)) on |z| <= 4, lowest power first (fit_erf.py)
+    1.1283797054307052, 0.10276548189190803, -0.0001843849185343882,
+    -0.0006257182554950559, 8.97119666693745e-05, -5.9855627331419e-06,
+    1.589508712898747e-07,
+)
+TANH_FORM_W_MAX = 16.0  # z^2 is clipped here (|z| = 4): past it P would leave its fit
 
 _ERFC_PIECES = ((1.0, 2.0, _ERFCX_1_2), (2.0, 3.5, _ERFCX_2_35), (3.5, 6.0, _ERFCX_35_6))
 
@@ -102,3 +118,31 @@ def erf(x: np.ndarray) -> np.ndarray:
     if _scipy_erf:
         return _scipy_erf(x)
     return erf_polynomial(x)
+
+
+def tanh_form_argument(z, w, out, coefficients=_TANH_FORM, w_max=TANH_FORM_W_MAX):
+    """out <- z * P(min(w, w_max)), the tanh argument of the float32 erf, where w = z^2 on
+    entry (w is clipped in place). GELU passes P rescaled to its own variable x = sqrt(2) z,
+    with w = x^2 and w_max = 2 * 16."""
+    np.minimum(w, w_max, out=w)
+    np.multiply(w, coefficients[-1], out=out)
+    out += coefficients[-2]
+    for c in coefficients[-3::-1]:  # Horner, in place
+        out *= w
+        out += c
+    out *= z
+    return out
+
+
+def erf_float32(x: np.ndarray) -> np.ndarray:
+    """erf of a float32 array in float32, max abs error ~1.4e-7 (see the module docstring).
+
+    >>> float(erf_float32(np.array([0.5], np.float32))[0])  # doctest: +ELLIPSIS
+    0.52049...
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 0:
+        return erf_float32(x.reshape(1)).reshape(())
+    w = np.multiply(x, x)
+    out = tanh_form_argument(x, w, np.empty_like(x))
+    return np.tanh(out, out=out)

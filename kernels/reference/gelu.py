@@ -4,18 +4,39 @@
              dy/dx = Phi(x) + x * phi(x),   phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
     "tanh":  y = 0.5 x (1 + tanh(u)),   u = sqrt(2 / pi) (x + 0.044715 x^3)
              dy/dx = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2 / pi) (1 + 3 * 0.044715 x^2)
+
+On NumPy the work runs in blocks of BLOCK elements with a few block-sized scratch buffers,
+every step an in-place ufunc: the ~20 passes then read and write the L2 cache instead of
+memory (a [16, 64, 512] float32 array is 2 MB per temporary; in blocks the exact form runs
+~1.7x faster). float32 (and float16, computed in float32) uses erf.erf_float32's tanh form
+for Phi, accurate to float32; float64 keeps the float64-accurate erf, so gradchecks see the
+exact function. CuPy arrays take the plain whole-array path.
 """
 from __future__ import annotations
 
 import math
 
-from .._arrays import compute_dtype, get_xp
+import numpy as np
+
+from .._arrays import F32, F64, compute_dtype, get_xp
+from .erf import _TANH_FORM, TANH_FORM_W_MAX, tanh_form_argument
 from .erf import erf as numpy_erf
 
 SQRT_HALF = math.sqrt(0.5)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 KAPPA = 0.044715
+
+BLOCK = 65536  # elements: out, x, dy and 2 scratch blocks of float32 (1.25 MB) stay in L2
+# (measured at [16, 64, 512]: 16K-element blocks 15% slower, 128K 5% slower, unblocked 1.7x)
+
+# Phi(x) = (1 + erf(x / sqrt 2)) / 2 = (1 + tanh(x * Q(x^2))) / 2 with Q(w) = P(w / 2) / sqrt 2,
+# P the tanh form of erf: the rescaling is folded into the coefficients (two passes fewer).
+_PHI_FORM = tuple(c * SQRT_HALF / 2.0 ** k for k, c in enumerate(_TANH_FORM))
+_PHI_W_MAX = 2.0 * TANH_FORM_W_MAX  # x^2 = 2 z^2
+# The forward writes Phi as a logistic: (1 + tanh u) / 2 = 1 / (1 + exp(-2u)), so
+# y = x / (1 + exp(-2u)): one pass fewer than tanh, +1, *x, *0.5. -2 is folded in as well.
+_MINUS_2U_FORM = tuple(-2.0 * c for c in _PHI_FORM)
 
 
 def _erf(xp, x):
@@ -35,11 +56,90 @@ def _tanh_inner(xp, x):
     return xp.tanh(t, out=t)
 
 
+# ---- NumPy blocks: each function fills `out` from same-length 1-D blocks, using `scratch` ----
+
+def _tanh_block(x, t):
+    """t <- tanh(sqrt(2/pi) (x + kappa x^3))."""
+    np.multiply(x, x, out=t)
+    t *= KAPPA
+    t += 1.0
+    t *= x
+    t *= SQRT_2_OVER_PI
+    np.tanh(t, out=t)
+
+
+def _fwd_tanh_block(out, scratch, x):
+    _tanh_block(x, out)
+    out += 1.0
+    out *= x
+    out *= 0.5
+
+
+def _bwd_tanh_block(out, scratch, x, dy):
+    th, slope = scratch[0], scratch[1]
+    _tanh_block(x, th)
+    np.multiply(th, th, out=out)
+    np.subtract(1.0, out, out=out)  # 1 - tanh^2
+    np.multiply(x, x, out=slope)
+    slope *= 3.0 * KAPPA
+    slope += 1.0
+    slope *= x
+    slope *= 0.5 * SQRT_2_OVER_PI
+    out *= slope
+    th += 1.0
+    th *= 0.5
+    out += th
+    out *= dy
+
+
+def _fwd_erf32_block(out, scratch, x):
+    w = scratch[0]
+    np.multiply(x, x, out=w)
+    tanh_form_argument(x, w, out, _MINUS_2U_FORM, _PHI_W_MAX)  # -2u
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(x, out, out=out)  # x / (1 + exp(-2u)) = x Phi(x)
+
+
+def _bwd_erf32_block(out, scratch, x, dy):
+    w, pdf = scratch[0], scratch[1]
+    np.multiply(x, x, out=w)
+    np.multiply(w, -0.5, out=pdf)
+    np.exp(pdf, out=pdf)  # exp(-x^2 / 2), before w is clipped
+    tanh_form_argument(x, w, out, _PHI_FORM, _PHI_W_MAX)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5  # Phi(x)
+    pdf *= x
+    pdf *= INV_SQRT_2PI  # x phi(x)
+    out += pdf
+    out *= dy
+
+
+def _blocked(block_fn, n_scratch, work, x, *others):
+    """Run block_fn over BLOCK-sized pieces of x (and of the same-shape `others`)."""
+    flat = [a.astype(work, copy=False).reshape(-1) for a in (x,) + others]
+    out = np.empty(x.shape, dtype=work)
+    out_flat = out.reshape(-1)
+    size = out_flat.size
+    scratch = [np.empty(min(size, BLOCK), dtype=work) for _ in range(n_scratch)]
+    for start in range(0, size, BLOCK):
+        stop = min(start + BLOCK, size)
+        n = stop - start
+        block_fn(out_flat[start:stop], [s[:n] for s in scratch],
+                 *(a[start:stop] for a in flat))
+    return out
+
+
 def gelu_fwd(x, approximate="none"):
     if x.ndim == 0:  # NumPy turns 0-d results into scalars, which `out=` cannot write to
         return gelu_fwd(x.reshape(1), approximate).reshape(())
     xp = get_xp(x)
-    xw = x.astype(compute_dtype(x.dtype), copy=False)
+    work = compute_dtype(x.dtype)
+    if xp is np and (work is F32 or (work is F64 and approximate == "tanh")):
+        block = _fwd_tanh_block if approximate == "tanh" else _fwd_erf32_block
+        return _blocked(block, 1, work, x).astype(x.dtype, copy=False)
+    xw = x.astype(work, copy=False)
     if approximate == "tanh":
         y = _tanh_inner(xp, xw)
     else:
@@ -55,6 +155,9 @@ def gelu_bwd(x, dy, approximate="none"):
         return gelu_bwd(x.reshape(1), dy.reshape(1), approximate).reshape(())
     xp = get_xp(x)
     work = compute_dtype(x.dtype)
+    if xp is np and (work is F32 or (work is F64 and approximate == "tanh")):
+        block = _bwd_tanh_block if approximate == "tanh" else _bwd_erf32_block
+        return _blocked(block, 2, work, x, dy).astype(x.dtype, copy=False)
     xw, dyw = x.astype(work, copy=False), dy.astype(work, copy=False)
     if approximate == "tanh":
         th = _tanh_inner(xp, xw)

@@ -7,17 +7,23 @@ Backward, with g = dy * w (or dy without an affine transform):
 
     dx = rstd * (g - mean_i(g) - xhat * mean_i(g * xhat))
     dw = sum over rows of dy * xhat,   db = sum over rows of dy
+
+The variance comes from the centred array (two passes, no cancellation), and every row or
+column sum is a matrix-vector product or an einsum (no full-size temporaries), see _rows.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._arrays import compute_dtype, get_xp
+from ._rows import ones, row_dot, row_sum
 
 
-def _row_dot(xp, a, b):
-    """sum(a * b, axis=-1) without a full-size temporary on NumPy."""
-    if xp.__name__ == "numpy":
-        return xp.einsum("...i,...i->...", a, b)
-    return (a * b).sum(axis=-1)
+def _column_sum(xp, rows):
+    """sum over the rows of a 2-D array (db), as ones @ rows on NumPy (one gemv)."""
+    if type(rows) is np.ndarray and rows.dtype.char in "fd" and rows.shape[0] > 0:
+        return ones(rows.shape[0], rows.dtype) @ rows
+    return rows.sum(axis=0)
 
 
 def layer_norm_fwd(x, weight, bias, eps):
@@ -25,10 +31,11 @@ def layer_norm_fwd(x, weight, bias, eps):
     xp = get_xp(x)
     work = compute_dtype(x.dtype)
     d = x.shape[-1]
-    y = x.astype(work, copy=True)
-    mean = y.mean(axis=-1)
-    y -= mean[..., None]
-    var = _row_dot(xp, y, y)
+    xw = x.astype(work, copy=False)
+    mean = row_sum(xw)
+    mean /= d
+    y = xp.subtract(xw, mean[..., None])
+    var = row_dot(y, y)
     var /= d
     var += eps
     rstd = xp.sqrt(var, out=var)
@@ -49,23 +56,23 @@ def layer_norm_bwd(dy, x, weight, mean, rstd):
     mean = mean.astype(work, copy=False)[..., None]
     rstd = rstd.astype(work, copy=False)[..., None]
     dyw = dy.astype(work, copy=False)
-    xhat = x.astype(work, copy=True)
-    xhat -= mean
+    xhat = xp.subtract(x.astype(work, copy=False), mean)
     xhat *= rstd
     dweight = dbias = None
     if weight is not None:
         rows_dy = dyw.reshape(-1, d)
         rows_xhat = xhat.reshape(-1, d)
-        dweight = _row_dot(xp, rows_dy.T, rows_xhat.T).astype(weight.dtype, copy=False)
-        dbias = rows_dy.sum(axis=0).astype(weight.dtype, copy=False)
+        dweight = row_dot(rows_dy.T, rows_xhat.T).astype(weight.dtype, copy=False)
+        dbias = _column_sum(xp, rows_dy).astype(weight.dtype, copy=False)
         g = dyw * weight.astype(work, copy=False)
     else:
         g = dyw.copy()
-    c1 = g.mean(axis=-1, keepdims=True)
-    c2 = _row_dot(xp, g, xhat)[..., None]
+    c1 = row_sum(g)
+    c1 /= d
+    c2 = row_dot(g, xhat)
     c2 /= d
-    g -= c1
-    xhat *= c2
+    g -= c1[..., None]
+    xhat *= c2[..., None]
     g -= xhat
     g *= rstd
     return g.astype(x.dtype, copy=False), dweight, dbias

@@ -5,11 +5,13 @@
     log-softmax:  y_i = x_i - m - log(sum_j exp(x_j - m))
                   dx_i = dy_i - exp(y_i) * sum_j dy_j
 
-Each function makes one working array and updates it in place.
+Each function makes one working array and updates it in place; the row reductions come from
+_rows (a matrix-vector product where NumPy's own reduction is slow on short rows).
 """
 from __future__ import annotations
 
 from .._arrays import compute_dtype, get_xp
+from ._rows import row_dot, row_max, row_sum
 
 
 def _working_copy(x):
@@ -22,9 +24,9 @@ def softmax_fwd(x):
     if x.size == 0:
         return x.copy()
     y = _working_copy(x)
-    y -= y.max(axis=-1, keepdims=True)
+    y -= row_max(y)[..., None]
     xp.exp(y, out=y)
-    y /= y.sum(axis=-1, keepdims=True)
+    y /= row_sum(y)[..., None]
     return y.astype(x.dtype, copy=False)
 
 
@@ -34,9 +36,8 @@ def softmax_bwd(y, dy):
         return dy.copy()
     work = compute_dtype(y.dtype)
     yw, dyw = y.astype(work, copy=False), dy.astype(work, copy=False)
-    dx = dyw * yw
-    row = dx.sum(axis=-1, keepdims=True)
-    xp.subtract(dyw, row, out=dx)
+    row = row_dot(dyw, yw)
+    dx = xp.subtract(dyw, row[..., None])
     dx *= yw
     return dx.astype(y.dtype, copy=False)
 
@@ -46,9 +47,9 @@ def log_softmax_fwd(x):
     if x.size == 0:
         return x.copy()
     y = _working_copy(x)
-    y -= y.max(axis=-1, keepdims=True)
-    total = xp.exp(y).sum(axis=-1, keepdims=True)
-    y -= xp.log(total, out=total)
+    y -= row_max(y)[..., None]
+    total = row_sum(xp.exp(y))
+    y -= xp.log(total, out=total)[..., None]
     return y.astype(x.dtype, copy=False)
 
 
@@ -59,6 +60,8 @@ def log_softmax_bwd(y, dy):
     work = compute_dtype(y.dtype)
     dyw = dy.astype(work, copy=False)
     dx = xp.exp(y.astype(work, copy=False))
-    dx *= -dyw.sum(axis=-1, keepdims=True)
+    total = row_sum(dyw)
+    xp.negative(total, out=total)
+    dx *= total[..., None]
     dx += dyw
     return dx.astype(y.dtype, copy=False)
