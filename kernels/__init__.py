@@ -14,9 +14,15 @@ forcing a choice.
 """
 from __future__ import annotations
 
+import numpy as _np
+
 from . import checks
+from . import reference as _reference
 from ._arrays import Unsupported
+from .dispatch import _forced
 from .dispatch import available, chosen, forced, implementations, load_env, module_for, use
+
+_ND = _np.ndarray
 
 __all__ = [
     "available", "chosen", "forced", "implementations", "use", "Unsupported",
@@ -43,30 +49,40 @@ def _run(op: str, function: str, array, *args, **kwargs):
 def matmul(a, b):
     """c = a @ b with NumPy's matmul semantics (batched, broadcast leading dims)."""
     checks.matmul(a, b)
+    if type(a) is _ND and not _forced:
+        return _reference.matmul(a, b)
     return _run("matmul", "matmul", a, a, b)
 
 
 def softmax_fwd(x):
     """Softmax over the last axis (numerically stable)."""
     checks.last_axis("softmax_fwd", x)
+    if type(x) is _ND and not _forced:
+        return _reference.softmax_fwd(x)
     return _run("softmax", "softmax_fwd", x, x)
 
 
 def softmax_bwd(y, dy):
     """dx = y * (dy - sum(dy * y, -1, keepdims)), from the forward output y."""
     checks.last_axis_bwd("softmax_bwd", y, dy)
+    if type(y) is _ND and not _forced:
+        return _reference.softmax_bwd(y, dy)
     return _run("softmax", "softmax_bwd", y, y, dy)
 
 
 def log_softmax_fwd(x):
     """log(softmax(x)) over the last axis, computed as x - max - log(sum(exp(x - max)))."""
     checks.last_axis("log_softmax_fwd", x)
+    if type(x) is _ND and not _forced:
+        return _reference.log_softmax_fwd(x)
     return _run("log_softmax", "log_softmax_fwd", x, x)
 
 
 def log_softmax_bwd(y, dy):
     """dx = dy - exp(y) * sum(dy, -1, keepdims), from the forward output y."""
     checks.last_axis_bwd("log_softmax_bwd", y, dy)
+    if type(y) is _ND and not _forced:
+        return _reference.log_softmax_bwd(y, dy)
     return _run("log_softmax", "log_softmax_bwd", y, y, dy)
 
 
@@ -76,7 +92,11 @@ def cross_entropy_fwd(logits, targets, ignore_index: int = -100, label_smoothing
     Returns (losses [N], 0.0 on rows whose target is ignore_index; lse [N], the row
     logsumexp saved for the backward, float32 for float16/float32 logits, float64 for float64).
     """
-    checks.cross_entropy("cross_entropy_fwd", logits, targets, ignore_index, label_smoothing)
+    all_valid = checks.cross_entropy("cross_entropy_fwd", logits, targets, ignore_index,
+                                     label_smoothing)
+    if type(logits) is _ND and not _forced:
+        return _reference.cross_entropy_fwd(logits, targets, ignore_index,
+                                            float(label_smoothing), all_valid)
     return _run("cross_entropy", "cross_entropy_fwd", logits,
                 logits, targets, ignore_index, float(label_smoothing))
 
@@ -84,8 +104,11 @@ def cross_entropy_fwd(logits, targets, ignore_index: int = -100, label_smoothing
 def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index: int = -100,
                       label_smoothing: float = 0.0):
     """dlogits = (softmax(logits) - smoothed one-hot(targets)) * dlosses[:, None]."""
-    checks.cross_entropy("cross_entropy_bwd", logits, targets, ignore_index, label_smoothing,
-                         lse=lse, dlosses=dlosses)
+    all_valid = checks.cross_entropy("cross_entropy_bwd", logits, targets, ignore_index,
+                                     label_smoothing, lse=lse, dlosses=dlosses)
+    if type(logits) is _ND and not _forced:
+        return _reference.cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index,
+                                            float(label_smoothing), all_valid)
     return _run("cross_entropy", "cross_entropy_bwd", logits,
                 logits, targets, lse, dlosses, ignore_index, float(label_smoothing))
 
@@ -93,12 +116,16 @@ def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index: int = -100,
 def layer_norm_fwd(x, weight, bias, eps: float):
     """Layer norm over the last axis; returns (y, mean, rstd), mean/rstd of shape x.shape[:-1]."""
     checks.layer_norm_fwd(x, weight, bias, eps)
+    if type(x) is _ND and not _forced:
+        return _reference.layer_norm_fwd(x, weight, bias, float(eps))
     return _run("layer_norm", "layer_norm_fwd", x, x, weight, bias, float(eps))
 
 
 def layer_norm_bwd(dy, x, weight, mean, rstd):
     """Returns (dx, dweight, dbias); dweight and dbias are None when weight is None."""
     checks.layer_norm_bwd(dy, x, weight, mean, rstd)
+    if type(x) is _ND and not _forced:
+        return _reference.layer_norm_bwd(dy, x, weight, mean, rstd)
     return _run("layer_norm", "layer_norm_bwd", x, dy, x, weight, mean, rstd)
 
 
@@ -109,24 +136,32 @@ def attention_fwd(q, k, v, causal: bool = False, scale: float | None = None):
     Returns (o, lse [B, H, Tq]), lse in float32 (float64 for float64 inputs).
     """
     checks.attention("attention_fwd", q, k, v)
+    if type(q) is _ND and not _forced:
+        return _reference.attention_fwd(q, k, v, bool(causal), scale)
     return _run("attention", "attention_fwd", q, q, k, v, bool(causal), scale)
 
 
 def attention_bwd(q, k, v, o, lse, do, causal: bool = False, scale: float | None = None):
     """Returns (dq, dk, dv), recomputing the attention weights from lse."""
     checks.attention("attention_bwd", q, k, v, o=o, lse=lse, do=do)
+    if type(q) is _ND and not _forced:
+        return _reference.attention_bwd(q, k, v, o, lse, do, bool(causal), scale)
     return _run("attention", "attention_bwd", q, q, k, v, o, lse, do, bool(causal), scale)
 
 
 def gelu_fwd(x, approximate: str = "none"):
     """GELU: x * Phi(x) ("none", with erf) or PyTorch's tanh form ("tanh")."""
     checks.gelu("gelu_fwd", x, approximate)
+    if type(x) is _ND and not _forced:
+        return _reference.gelu_fwd(x, approximate)
     return _run("gelu", "gelu_fwd", x, x, approximate)
 
 
 def gelu_bwd(x, dy, approximate: str = "none"):
     """dx = dy * gelu'(x)."""
     checks.gelu("gelu_bwd", x, approximate, dy=dy)
+    if type(x) is _ND and not _forced:
+        return _reference.gelu_bwd(x, dy, approximate)
     return _run("gelu", "gelu_bwd", x, x, dy, approximate)
 
 
@@ -135,6 +170,12 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, be
     """One Adam (decoupled=False) or AdamW (decoupled=True) step, in place on param,
     exp_avg and exp_avg_sq, with PyTorch's semantics; `step` counts from 1."""
     checks.adam_update(param, grad, exp_avg, exp_avg_sq, step)
+    if type(param) is _ND and not _forced:
+        _reference.adam_update(param, grad, exp_avg, exp_avg_sq, lr=float(lr),
+                               beta1=float(beta1), beta2=float(beta2), eps=float(eps),
+                               weight_decay=float(weight_decay), step=int(step),
+                               decoupled=bool(decoupled))
+        return
     _run("adam_update", "adam_update", param,
          param, grad, exp_avg, exp_avg_sq, lr=float(lr), beta1=float(beta1), beta2=float(beta2),
          eps=float(eps), weight_decay=float(weight_decay), step=int(step),

@@ -1,10 +1,28 @@
 """Input validation shared by every backend, so a bad call fails the same way everywhere,
-with the op name, the shapes and the dtypes in the message."""
+with the op name, the shapes and the dtypes in the message.
+
+These run on every kernel call, so each function opens with a fast path for the common
+case (NumPy arrays, float dtypes, matching shapes) made of attribute reads and comparisons
+only, ~0.2-0.5 us; anything it cannot prove valid falls through to the detailed checks,
+which find the problem and build the message.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ._arrays import check_float, check_same_module, describe
+
+_ND = np.ndarray
+_NUMERIC = "fiub"
+# Same-width unsigned views of the integer target dtypes: viewed as unsigned, a negative
+# target becomes huge, so one max() proves every target lies in [0, C).
+_UNSIGNED = {np.dtype(t): np.dtype(t.replace("int", "uint"))
+             for t in ("int8", "int16", "int32", "int64")}
+
+
+def _float_nd(array) -> bool:
+    """A NumPy array of a floating dtype (the fast paths' test; None is not)."""
+    return type(array) is _ND and array.dtype.kind == "f"
 
 
 def _fail(op, message, **arrays):
@@ -27,6 +45,11 @@ def _broadcast_batch(op, a, b):
 
 
 def matmul(a, b):
+    if type(a) is _ND and type(b) is _ND:
+        na, nb = a.ndim, b.ndim
+        if (na and nb and (na <= 2 or nb <= 2) and a.dtype.kind in _NUMERIC
+                and b.dtype.kind in _NUMERIC and a.shape[-1] == b.shape[-2 if nb > 1 else 0]):
+            return
     op = "matmul"
     for name, array in (("a", a), ("b", b)):
         if not hasattr(array, "shape") or not hasattr(array, "dtype"):
@@ -46,12 +69,16 @@ def matmul(a, b):
 
 
 def last_axis(op, x):
+    if _float_nd(x) and x.ndim:
+        return
     check_float(op, x=x)
     if x.ndim == 0:
         raise _fail(op, "input must have at least one dimension (the reduced last axis)", x=x)
 
 
 def last_axis_bwd(op, y, dy):
+    if _float_nd(y) and _float_nd(dy) and y.ndim and y.shape == dy.shape:
+        return
     check_float(op, y=y, dy=dy)
     check_same_module(op, y=y, dy=dy)
     if y.ndim == 0:
@@ -59,7 +86,26 @@ def last_axis_bwd(op, y, dy):
     _same_shape(op, "y", y, dy=dy)
 
 
-def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None, dlosses=None):
+def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None,
+                  dlosses=None) -> bool:
+    """Validate; return True when every target is a class index (so no row is ignored),
+    which the reference uses to skip its masking. False means: rows may be ignored."""
+    if (_float_nd(logits) and logits.ndim == 2 and type(targets) is _ND
+            and targets.dtype.kind in "iu" and targets.shape == logits.shape[:1]
+            and logits.shape[0] and isinstance(label_smoothing, (int, float))
+            and 0.0 <= label_smoothing <= 1.0
+            and (lse is None or (_float_nd(lse) and lse.shape == targets.shape))
+            and (dlosses is None or (_float_nd(dlosses) and dlosses.shape == targets.shape))):
+        c = logits.shape[1]
+        as_unsigned = targets if targets.dtype.kind == "u" else targets.view(
+            _UNSIGNED[targets.dtype])
+        if as_unsigned.max() < c and not 0 <= ignore_index < c:
+            return True
+    _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses)
+    return False
+
+
+def _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses):
     check_float(op, logits=logits, lse=lse, dlosses=dlosses)
     check_same_module(op, logits=logits, targets=targets, lse=lse, dlosses=dlosses)
     if logits.ndim != 2:
@@ -85,6 +131,11 @@ def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None, 
 
 
 def layer_norm_fwd(x, weight, bias, eps):
+    if _float_nd(x) and x.ndim and eps >= 0:
+        d = x.shape[-1:]
+        if ((weight is None or (_float_nd(weight) and weight.shape == d))
+                and (bias is None or (_float_nd(bias) and bias.shape == d))):
+            return
     op = "layer_norm_fwd"
     check_float(op, x=x, weight=weight, bias=bias)
     check_same_module(op, x=x, weight=weight, bias=bias)
@@ -100,6 +151,10 @@ def layer_norm_fwd(x, weight, bias, eps):
 
 
 def layer_norm_bwd(dy, x, weight, mean, rstd):
+    if (_float_nd(x) and _float_nd(dy) and _float_nd(mean) and _float_nd(rstd) and x.ndim
+            and dy.shape == x.shape and mean.shape == x.shape[:-1] == rstd.shape
+            and (weight is None or (_float_nd(weight) and weight.shape == x.shape[-1:]))):
+        return
     op = "layer_norm_bwd"
     check_float(op, dy=dy, x=x, weight=weight, mean=mean, rstd=rstd)
     check_same_module(op, dy=dy, x=x, weight=weight, mean=mean, rstd=rstd)
@@ -115,6 +170,15 @@ def layer_norm_bwd(dy, x, weight, mean, rstd):
 
 
 def attention(op, q, k, v, o=None, lse=None, do=None):
+    if _float_nd(q) and type(k) is _ND and type(v) is _ND and q.dtype is k.dtype is v.dtype:
+        qs, ks, vs = q.shape, k.shape, v.shape
+        if (q.ndim >= 2 and q.ndim == k.ndim == v.ndim and qs[:-2] == ks[:-2] == vs[:-2]
+                and qs[-1] == ks[-1] and ks[-2] == vs[-2] and ks[-2]):
+            out_shape = qs[:-1] + vs[-1:]
+            if ((o is None or (_float_nd(o) and o.shape == out_shape))
+                    and (do is None or (_float_nd(do) and do.shape == out_shape))
+                    and (lse is None or (_float_nd(lse) and lse.shape == qs[:-1]))):
+                return
     check_float(op, q=q, k=k, v=v, o=o, lse=lse, do=do)
     check_same_module(op, q=q, k=k, v=v, o=o, lse=lse, do=do)
     arrays = dict(q=q, k=k, v=v)
@@ -140,6 +204,9 @@ def attention(op, q, k, v, o=None, lse=None, do=None):
 
 
 def gelu(op, x, approximate, dy=None):
+    if (_float_nd(x) and (approximate == "none" or approximate == "tanh")
+            and (dy is None or (_float_nd(dy) and dy.shape == x.shape))):
+        return
     check_float(op, x=x, dy=dy)
     check_same_module(op, x=x, dy=dy)
     if approximate not in ("none", "tanh"):
@@ -148,6 +215,12 @@ def gelu(op, x, approximate, dy=None):
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, step):
+    if (_float_nd(param) and _float_nd(grad) and type(exp_avg) is _ND
+            and type(exp_avg_sq) is _ND and exp_avg.dtype is param.dtype is exp_avg_sq.dtype
+            and param.shape == grad.shape == exp_avg.shape == exp_avg_sq.shape and step >= 1
+            and param.flags.writeable and exp_avg.flags.writeable
+            and exp_avg_sq.flags.writeable):
+        return
     op = "adam_update"
     check_float(op, param=param, grad=grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
     check_same_module(op, param=param, grad=grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq)
