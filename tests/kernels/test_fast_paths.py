@@ -309,3 +309,38 @@ def test_matmul_mixed_dtypes_take_the_general_path(a_dtype, b_dtype, rng):
     assert c.dtype == np.result_type(a_dtype, b_dtype)
     np.testing.assert_allclose(c.astype(np.float64), a.astype(np.float64) @ b.astype(np.float64),
                                rtol=3e-3 if np.float16 in (a_dtype, b_dtype) else 1e-5, atol=1e-2)
+
+
+@pytest.mark.parametrize("decoupled, weight_decay", [(False, 0.0), (False, 0.1), (True, 0.1)])
+def test_blocked_adam_equals_the_whole_array_update(decoupled, weight_decay, rng, monkeypatch):
+    from kernels.reference import adam as adam_module
+
+    param = rng.standard_normal((13, 11)).astype(np.float32)
+    grads = [rng.standard_normal((13, 11)).astype(np.float32) for _ in range(3)]
+    runs = []
+    for block in (10_000, 16):  # one whole-array block; many blocks and a ragged last one
+        monkeypatch.setattr(adam_module, "BLOCK", block)
+        p, m, v = param.copy(), np.zeros_like(param), np.zeros_like(param)
+        for step, grad in enumerate(grads, start=1):
+            grad_before = grad.copy()
+            kernels.adam_update(p, grad, m, v, lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8,
+                                weight_decay=weight_decay, step=step, decoupled=decoupled)
+            np.testing.assert_array_equal(grad, grad_before)
+        runs.append((p, m, v))
+    for whole, blocked in zip(*runs):
+        np.testing.assert_array_equal(blocked, whole)
+
+
+def test_adam_on_a_non_contiguous_parameter_updates_it_in_place(rng, monkeypatch):
+    from kernels.reference import adam as adam_module
+
+    monkeypatch.setattr(adam_module, "BLOCK", 8)
+    base = rng.standard_normal((12, 10))
+    param = base.T  # a transposed view: cannot be flattened without a copy
+    m, v = np.zeros_like(param), np.zeros_like(param)
+    grad = rng.standard_normal(param.shape)
+    expected = adam_textbook(param.copy(), grad, m.copy(), v.copy(), 0.01, 0.9, 0.999, 1e-8, 1)
+    kernels.adam_update(param, grad, m, v, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8,
+                        weight_decay=0.0, step=1, decoupled=False)
+    np.testing.assert_allclose(base.T, expected[0], rtol=1e-14)
+    np.testing.assert_allclose(m, expected[1], rtol=1e-14)
