@@ -6,6 +6,11 @@ that is the better tool. The functions below validate their inputs, then run the
 implementation `dispatch.chosen` picks for the input's device; see kernels.dispatch for
 forcing a choice.
 
+On the CPU these calls are the training hot path, many of them on small arrays, so each
+function goes straight to kernels.reference when its input is a NumPy array and no choice is
+forced anywhere (the registry's answer in that case), skipping the lookup in `_run`; the
+checks likewise prove the common case with a few comparisons first.
+
     >>> import numpy as np, kernels
     >>> kernels.softmax_fwd(np.array([[0.0, 0.0]])).tolist()
     [[0.5, 0.5]]

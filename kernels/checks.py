@@ -97,9 +97,9 @@ def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None,
             and (lse is None or (_float_nd(lse) and lse.shape == targets.shape))
             and (dlosses is None or (_float_nd(dlosses) and dlosses.shape == targets.shape))):
         c = logits.shape[1]
-        as_unsigned = targets if targets.dtype.kind == "u" else targets.view(
-            _UNSIGNED[targets.dtype])
-        if as_unsigned.max() < c and not 0 <= ignore_index < c:
+        unsigned = targets.dtype if targets.dtype.kind == "u" else _UNSIGNED.get(targets.dtype)
+        if (unsigned is not None and not 0 <= ignore_index < c
+                and targets.view(unsigned).max() < c):
             return True
     _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses)
     return False
