@@ -116,22 +116,26 @@ def _bwd_erf32_block(out, scratch, x, dy):
 
 
 def _blocked(block_fn, n_scratch, work, x, *others):
-    """Run block_fn over BLOCK-sized pieces of x (and of the same-shape `others`).
-
-    Overflow is expected and harmless here: exp(-2u) is inf for x below about -13 (then
-    y = x / inf = -0), and P(x^2) is inf for |x| above about 1e4 (then tanh = +-1)."""
+    """Run block_fn over BLOCK-sized pieces of x (and of the same-shape `others`)."""
     flat = [a.astype(work, copy=False).reshape(-1) for a in (x,) + others]
     out = np.empty(x.shape, dtype=work)
     out_flat = out.reshape(-1)
     size = out_flat.size
     scratch = [np.empty(min(size, BLOCK), dtype=work) for _ in range(n_scratch)]
-    with np.errstate(over="ignore"):
-        for start in range(0, size, BLOCK):
-            stop = min(start + BLOCK, size)
-            n = stop - start
-            block_fn(out_flat[start:stop], [s[:n] for s in scratch],
-                     *(a[start:stop] for a in flat))
+    for start in range(0, size, BLOCK):
+        stop = min(start + BLOCK, size)
+        n = stop - start
+        block_fn(out_flat[start:stop], [s[:n] for s in scratch],
+                 *(a[start:stop] for a in flat))
     return out
+
+
+def _blocked_erf(block_fn, n_scratch, work, x, *others):
+    """_blocked for the float32 erf form, where overflow is expected and harmless: exp(-2u)
+    is inf for x below about -13 (then y = x / inf = -0), and P(x^2) is inf for |x| above
+    about 1e4 (then tanh = +-1)."""
+    with np.errstate(over="ignore"):
+        return _blocked(block_fn, n_scratch, work, x, *others)
 
 
 def gelu_fwd(x, approximate="none"):
@@ -140,8 +144,11 @@ def gelu_fwd(x, approximate="none"):
     xp = get_xp(x)
     work = compute_dtype(x.dtype)
     if xp is np and (work is F32 or (work is F64 and approximate == "tanh")):
-        block = _fwd_tanh_block if approximate == "tanh" else _fwd_erf32_block
-        return _blocked(block, 1, work, x).astype(x.dtype, copy=False)
+        if approximate == "tanh":
+            y = _blocked(_fwd_tanh_block, 0, work, x)
+        else:
+            y = _blocked_erf(_fwd_erf32_block, 1, work, x)
+        return y.astype(x.dtype, copy=False)
     xw = x.astype(work, copy=False)
     if approximate == "tanh":
         y = _tanh_inner(xp, xw)
@@ -159,8 +166,9 @@ def gelu_bwd(x, dy, approximate="none"):
     xp = get_xp(x)
     work = compute_dtype(x.dtype)
     if xp is np and (work is F32 or (work is F64 and approximate == "tanh")):
+        run = _blocked if approximate == "tanh" else _blocked_erf
         block = _bwd_tanh_block if approximate == "tanh" else _bwd_erf32_block
-        return _blocked(block, 2, work, x, dy).astype(x.dtype, copy=False)
+        return run(block, 2, work, x, dy).astype(x.dtype, copy=False)
     xw, dyw = x.astype(work, copy=False), dy.astype(work, copy=False)
     if approximate == "tanh":
         th = _tanh_inner(xp, xw)
