@@ -151,6 +151,7 @@ def test_a_hook_can_replace_the_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")
 def test_detect_anomaly_names_the_op_that_made_nan():
     x = mg.tensor([0.0, 1.0], requires_grad=True)
     with mg.detect_anomaly():
