@@ -97,3 +97,13 @@ def test_gradcheck_reports_input_index_and_values():
 def test_gradcheck_needs_float64():
     with pytest.raises(TypeError, match="float64"):
         mg.gradcheck(lambda x: x * 2, [mg.ones(2, requires_grad=True)])
+
+
+def test_transpose_axis_out_of_range():
+    with pytest.raises(ValueError, match="transpose"):
+        mg.ones(2, 3).transpose(0, 5)
+
+
+def test_mean_of_integers_is_refused_as_in_pytorch():
+    with pytest.raises(TypeError, match="mean: expected a floating-point tensor, got int64"):
+        mg.arange(3).mean()

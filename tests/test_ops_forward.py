@@ -173,3 +173,28 @@ def test_forward_and_backward_match_pytorch(name, fn):
     (expected * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(ma.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(mb.grad.numpy(), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_integer_and_float_tensors_combine_in_the_float_dtype():
+    # PyTorch's rule; NumPy alone would give float64 for int64 with float32.
+    assert (mg.arange(3) * mg.ones(3)).dtype == np.float32
+    assert (mg.ones(3, dtype="float64") + mg.arange(3)).dtype == np.float64
+    assert (mg.arange(3) / mg.arange(1, 4)).dtype == np.float32
+    assert (1 / mg.arange(1, 3)).dtype == np.float32
+
+
+def test_pow_gradient_at_zero_base_and_zero_exponent_is_zero_as_in_pytorch():
+    x = mg.tensor([0.0, 1.0], requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    a = mg.tensor([0.0, 3.0], requires_grad=True)
+    b = mg.tensor([0.0, 2.0], requires_grad=True)
+    (a**b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [0.0, 6.0])
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, 9.0 * np.log(3.0)], rtol=1e-6)
+
+
+def test_python_base_power_has_the_log_gradient():
+    x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (2.0**x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 ** np.array([1.0, 2.0]) * np.log(2.0))

@@ -113,6 +113,8 @@ class FusedLayerNorm(Function):
         dx, dw, db = kernels.layer_norm_bwd(g_rows, self.x, self.weight, self.mean, self.rstd)
         need_x, need_w, need_b = self.needs_input_grad
         dx = dx.reshape(g.shape) if need_x else None
+        if need_b and db is None:  # a bias without a weight: the kernel only sums g for an affine norm
+            db = g_rows.sum(axis=0)
         return dx, (dw if need_w else None), (db if need_b else None)
 
 
@@ -221,7 +223,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     Written with sp(z) = log(1 + e^z) evaluated stably as log1p(e^-|z|) + max(z, 0):
         loss = (1 - y) x + (1 + (w - 1) y) sp(-x)
-        dx = (1 - y) - (1 + (w - 1) y) sigmoid(-x),  dy = -x + (w - 1) sp(-x),  dw = y sp(-x)
+        dx = g ((1 - y) - (1 + (w - 1) y) sigmoid(-x)),  dy = g (-x + (w - 1) sp(-x)),  dw = g y sp(-x)
     """
 
     def forward(self, x, y, pos_weight):

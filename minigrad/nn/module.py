@@ -230,7 +230,9 @@ class Module:
     def to(self, device=None, dtype=None) -> "Module":
         """Move (and/or cast floating-point) parameters and buffers in place; returns self.
 
-        Parameters stay the same objects, so build the optimizer before or after: both work.
+        Parameters stay the same objects, so an optimizer built before still holds them; but its
+        state (Adam's moments) keeps the old device and dtype, so move the model before the first
+        optimizer step (or build a new optimizer after moving it).
         """
         if device is not None and not str(device).startswith(("cpu", "cuda")):
             device, dtype = None, device  # model.to("float64")

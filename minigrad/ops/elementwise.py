@@ -9,6 +9,8 @@ records one op, not two.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -28,7 +30,9 @@ def _operand(other, like: Tensor):
 def _binary(op, a, b) -> Tensor:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return op.apply(a, b)
+            if a.data.dtype is b.data.dtype:  # the common case, decided without further checks
+                return op.apply(a, b)
+            return op.apply(*_promote(a, b))
         b = _operand(b, a)
     else:
         a = _operand(a, b)
@@ -37,7 +41,20 @@ def _binary(op, a, b) -> Tensor:
         a = cast(a, float32)
     elif type(a) is float and b.data.dtype.kind in "biu":
         b = cast(b, float32)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = _promote(a, b)
     return op.apply(a, b)
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple:
+    """PyTorch's rule for an integer (or bool) tensor with a floating-point one: the float's
+    dtype wins (NumPy would give float64 for int64 with float32)."""
+    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    if kind_a in "biu" and kind_b == "f":
+        return cast(a, b.dtype), b
+    if kind_b in "biu" and kind_a == "f":
+        return a, cast(b, a.dtype)
+    return a, b
 
 
 class Add(Function):
@@ -99,14 +116,22 @@ class Pow(Function):
     def backward(self, g):
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
-        da = g * b * a ** (b - 1) if need_a else None
-        db = None
-        if need_b:
-            xp = xp_of(g)
-            # d/db a**b = a**b log a; at a == 0 the limit is 0 (for b > 0), not 0 * -inf.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = xp.log(xp.where(a == 0, 1, a))
-            db = g * self.out * log_a
+        xp = xp_of(g)
+        da = db = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                # b * a**(b-1) is 0 * inf at a = 0, b = 0, but a**0 = 1 has derivative 0 (as PyTorch).
+                if isinstance(b, (int, float)):
+                    da = g * b * a ** (b - 1) if b != 0 else xp.zeros_like(g)
+                else:
+                    da = g * xp.where(b == 0, 0, b * a ** (b - 1))
+            if need_b:
+                # d/db a**b = a**b log a; at a == 0 the limit is 0 (for b > 0), not 0 * -inf.
+                if isinstance(a, (int, float)):  # a Python base: take its log in Python (CuPy's where needs arrays)
+                    log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+                else:
+                    log_a = xp.log(xp.where(a == 0, 1, a))
+                db = g * self.out * log_a
         return da, db
 
 
@@ -118,7 +143,8 @@ class Maximum(Function):
         return xp_of(a, b).maximum(a, b)
 
     def backward(self, g):
-        share_a = (self.a > self.b) + 0.5 * (self.a == self.b)
+        xp = xp_of(g)
+        share_a = xp.where(self.a > self.b, 1.0, xp.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
         return g * share_a, g * (1 - share_a)
 
 
@@ -130,7 +156,8 @@ class Minimum(Function):
         return xp_of(a, b).minimum(a, b)
 
     def backward(self, g):
-        share_a = (self.a < self.b) + 0.5 * (self.a == self.b)
+        xp = xp_of(g)
+        share_a = xp.where(self.a < self.b, 1.0, xp.where(self.a == self.b, 0.5, 0.0)).astype(g.dtype)
         return g * share_a, g * (1 - share_a)
 
 
@@ -252,9 +279,13 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    """a / b with broadcasting (true division; integer tensors give float32)."""
-    if isinstance(a, Tensor) and a.dtype.kind in "biu" and not (isinstance(b, Tensor) and b.dtype.kind == "f"):
+    """a / b with broadcasting (true division: integer tensors divide as float32, as PyTorch)."""
+    a_is_float = isinstance(a, Tensor) and a.dtype.kind == "f"
+    b_is_float = isinstance(b, Tensor) and b.dtype.kind == "f"
+    if isinstance(a, Tensor) and not a_is_float and not b_is_float:
         a = cast(a, float32)
+    if isinstance(b, Tensor) and not b_is_float and not a_is_float:
+        b = cast(b, float32)
     return _binary(Div, a, b)
 
 

@@ -117,6 +117,8 @@ def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
 def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """Mean of elements over `axis` (all when None)."""
     axes = normalize_axis(axis, x.ndim, "mean")
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"mean: expected a floating-point tensor, got {x.dtype} (convert it with .float())")
     _check_not_empty(x, axes, "mean")
     return Mean.apply(x, axes=axes, keepdims=keepdims)
 

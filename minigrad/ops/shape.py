@@ -140,7 +140,7 @@ def transpose(x: Tensor, *axes) -> Tensor:
         axes = tuple(axes[0])
     if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
-    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+    if any(not -x.ndim <= a < x.ndim for a in axes) or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     return Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
 

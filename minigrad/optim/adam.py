@@ -54,13 +54,8 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(param.data), False)
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        arrays = (param.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
-        if param.ndim == 0:
-            # A scalar parameter goes in as a 1-element view: NumPy turns 0-d results into scalars,
-            # which in-place kernels cannot write to. The views share memory, so the update lands.
-            arrays = tuple(a.reshape(1) for a in arrays)
         kernels.adam_update(
-            *arrays,
+            param.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data,
             lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
             step=state["step"], decoupled=self.decoupled,
         )

@@ -237,7 +237,7 @@ def _state_value(optimizer: str, index: int, key: str, value, param: Tensor):
     """A saved state entry, moved onto `param`'s device; float arrays take param's dtype (as PyTorch does)."""
     if isinstance(value, (Tensor, np.ndarray)) or hasattr(value, "__cuda_array_interface__"):
         array = value.data if isinstance(value, Tensor) else value
-        if array.ndim == 0:  # a scalar saved as an array (e.g. a step count from elsewhere)
+        if array.ndim == 0 and param.ndim != 0:  # a scalar saved as an array (e.g. a step count)
             return array.item()
         if tuple(array.shape) != tuple(param.shape):
             raise ValueError(

@@ -237,3 +237,10 @@ def test_float32_model_runs_end_to_end():
     loss.backward()
     assert loss.dtype == np.float32
     assert all(p.grad is not None and p.grad.dtype == np.float32 for p in block.parameters() + emb.parameters())
+
+
+def test_layer_norm_bias_without_weight_gets_its_gradient():
+    x = mg.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    bias = mg.zeros(4, dtype="float64", requires_grad=True)
+    assert mg.gradcheck(lambda x, b: F.layer_norm(x, 4, None, b), [x, bias])
+    assert bias.grad is None or bias.grad.shape == (4,)

@@ -232,3 +232,16 @@ def test_load_state_dict_from_another_kind_of_optimizer():
 def test_load_state_dict_that_is_not_one():
     with pytest.raises(ValueError, match="'state' and 'param_groups'"):
         mg.optim.Adam(fresh_params()).load_state_dict({"model": {}})
+
+
+def test_a_scalar_parameter_survives_an_adam_state_dict_round_trip():
+    p = mg.tensor(1.0, requires_grad=True)
+    opt = mg.optim.Adam([p], lr=0.1)
+    (p * p).backward()
+    opt.step()
+    restored = mg.optim.Adam([p], lr=0.1)
+    restored.load_state_dict(opt.state_dict())
+    p.grad = None
+    (p * p).backward()
+    restored.step()  # used to fail: the 0-d moments came back as Python floats
+    assert restored.state[p]["exp_avg"].shape == ()
