@@ -223,7 +223,8 @@ def self_attention(qkv: Tensor, num_heads: int, causal: bool = False, scale: flo
 
     qkv holds q, k, v side by side on the last axis, each d = num_heads * head_dim wide
     (what one Linear(d, 3d) makes). The heads are split, attended and merged in one
-    fused op, without copies for the split.
+    fused op; the split is a view (the NumPy kernels use it as is; the Triton kernels, which
+    take [B*H, T, D] rows, copy it).
     """
     op = "self_attention"
     _check_float_tensor(op, "qkv", qkv)

@@ -141,7 +141,7 @@ class FusedSelfAttention(Function):
     """Multi-head self-attention core on a packed projection: qkv [B, T, 3 * H * Dh] -> [B, T, H * Dh].
 
     The split into heads is a view: qkv reshaped to [B, T, 3, H, Dh] and transposed to
-    [3, B, H, T, Dh] gives q, k, v without copying. The heads are merged back with one
+    [3, B, H, T, Dh] gives q, k, v as views (the Triton kernels copy them into [B*H, T, Dh]). The heads are merged back with one
     transpose-copy to [B, T, H * Dh]. The backward writes dq, dk, dv straight into one
     packed gradient buffer, so the whole block costs one graph node.
 
