@@ -77,6 +77,18 @@ def rng():
 
 
 @pytest.fixture
+def no_forced_choices():
+    """Run with every op on its default implementation, restoring any forced choices after."""
+    from kernels import dispatch
+
+    saved = dict(dispatch._forced)
+    dispatch._forced.clear()
+    yield
+    dispatch._forced.clear()
+    dispatch._forced.update(saved)
+
+
+@pytest.fixture
 def poison():
     """Fill every kernel output with NaN before the kernel runs, to catch unwritten elements."""
     from kernels import _arrays

@@ -15,13 +15,7 @@ OPS = ["matmul", "softmax", "log_softmax", "cross_entropy", "layer_norm", "atten
        "adam_update"]
 
 
-@pytest.fixture(autouse=True)
-def no_forced_choices():
-    saved = dict(dispatch._forced)
-    dispatch._forced.clear()
-    yield
-    dispatch._forced.clear()
-    dispatch._forced.update(saved)
+pytestmark = pytest.mark.usefixtures("no_forced_choices")
 
 
 @pytest.mark.parametrize("op", OPS)

@@ -9,7 +9,7 @@ import pytest
 import kernels
 from kernels import reference
 
-pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures("poison")]
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures("poison", "no_forced_choices")]
 
 GPU_TOLERANCE = {"float64": 1e-10, "float32": 1e-5, "float16": 5e-3}
 
@@ -32,15 +32,6 @@ def close(out, ref, dtype, tol=None):
     assert error <= budget, f"relative error {error:.3g} > {budget:.3g} ({np.dtype(dtype).name})"
 
 
-@pytest.fixture(autouse=True)
-def no_forced_choices():
-    from kernels import dispatch
-
-    saved = dict(dispatch._forced)
-    dispatch._forced.clear()
-    yield
-    dispatch._forced.clear()
-    dispatch._forced.update(saved)
 
 
 def test_defaults_on_cupy_arrays(cp):
