@@ -210,10 +210,7 @@ def sum_to_shape(grad, shape: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    summed = grad.sum(axis=axes).reshape(shape)
-    # NumPy turns a full reduction into a scalar (np.float32), which is not an array: a 0-d
-    # leaf would get a .grad without array methods, reported as being on 'cuda'.
-    return np.asarray(summed) if isinstance(summed, np.generic) else summed
+    return grad.sum(axis=axes).reshape(shape)
 
 
 def _topological_order(root: Tensor) -> list:
@@ -301,8 +298,6 @@ def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
         for x, g in zip(node.inputs, input_grads):
             if g is None or not isinstance(x, Tensor) or not x.requires_grad:
                 continue
-            if isinstance(g, np.generic):  # NumPy turns 0-d results into scalars
-                g = np.asarray(g)
             if anomaly:
                 _check_finite(node.name, "backward", g, node)
             data = x.data
@@ -310,6 +305,8 @@ def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
                 g = sum_to_shape(g, data.shape)
             if g.dtype != data.dtype:
                 g = g.astype(data.dtype)
+            if isinstance(g, np.generic):  # NumPy turns 0-d results (full reductions too) into scalars
+                g = np.asarray(g)
             previous = grads.get(x)
             grads[x] = g if previous is None else previous + g
         if not retain_graph:

@@ -280,13 +280,16 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     """a / b with broadcasting (true division: integer tensors divide as float32, as PyTorch)."""
-    a_is_float = isinstance(a, Tensor) and a.dtype.kind == "f"
-    b_is_float = isinstance(b, Tensor) and b.dtype.kind == "f"
-    if isinstance(a, Tensor) and not a_is_float and not b_is_float:
-        a = cast(a, float32)
-    if isinstance(b, Tensor) and not b_is_float and not a_is_float:
-        b = cast(b, float32)
+    if not _is_float_tensor(a) and not _is_float_tensor(b):
+        # No float tensor to set the dtype: integer tensors divide as float32. (An integer
+        # tensor next to a float tensor takes the float's dtype in _binary.)
+        a = cast(a, float32) if isinstance(a, Tensor) else a
+        b = cast(b, float32) if isinstance(b, Tensor) else b
     return _binary(Div, a, b)
+
+
+def _is_float_tensor(x) -> bool:
+    return isinstance(x, Tensor) and x.dtype.kind == "f"
 
 
 def pow(a, b) -> Tensor:
