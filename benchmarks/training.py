@@ -11,6 +11,11 @@ A step is: zero_grad, forward, cross-entropy, backward, optimizer step. The PyTo
 mirror minigrad's parameter names and layouts (minigrad follows PyTorch's), so the weights
 are copied by name. Before timing, both sides take the same three steps from the same
 weights and the loss difference is recorded: the two columns do the same work.
+
+The MLPs on the CPU have a third column, "numpy (no autograd)": the same step written by
+hand in NumPy (the same BLAS calls, no graph, no Tensor objects, minigrad's NumPy Adam
+kernel). It is the floor of any engine built on NumPy: where it is slower than PyTorch,
+so is every NumPy engine, and the gap is in the array library, not in the engine.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from .record import Bench, Context, Row, Skip
 
 GROUP = "training"
 TITLE = "Training steps (forward + loss + backward + optimizer step)"
-COMPETITORS = ["torch"]
+COMPETITORS = ["torch", "numpy (no autograd)"]
 NOTES = ["Same initial weights and batches on both sides; torch.optim uses its default "
          "implementation for the device."]
 
@@ -197,8 +202,57 @@ def _stepper(model, optimizer, loss_fn, xs, ys):
     return step
 
 
+def mlp_numpy_step(model, xs, ys, lr: float):
+    """The MLP training step written by hand in NumPy, starting from `model`'s weights: the
+    floor column. Forward (x W^T + b, ReLU), mean cross-entropy, backward, and Adam through
+    kernels.reference.adam_update (the fastest NumPy Adam here). Returns a step function
+    that returns the loss."""
+    from kernels.reference import adam_update
+
+    layers = [(m.weight.numpy().copy(), m.bias.numpy().copy()) for m in model
+              if hasattr(m, "weight")]
+    params = [a for pair in layers for a in pair]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    rows = np.arange(len(ys[0]))
+    state = {"batch": 0, "step": 0}
+
+    def step():
+        i = state["batch"] % len(xs)
+        state["batch"] += 1
+        x, y = xs[i], ys[i]
+        inputs = []  # each layer's input, kept for its weight gradient
+        h = x
+        for j, (w, b) in enumerate(layers):
+            inputs.append(h)
+            h = h @ w.T
+            h += b
+            if j < len(layers) - 1:
+                np.maximum(h, 0.0, out=h)
+        shifted = h - h.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        sums = probs.sum(axis=1, keepdims=True)
+        loss = float(np.log(sums).mean() - shifted[rows, y].mean())
+        g = probs
+        g /= sums
+        g[rows, y] -= 1.0
+        g /= len(y)  # dloss/dlogits
+        grads = []
+        for j in reversed(range(len(layers))):
+            grads[:0] = [g.T @ inputs[j], g.sum(axis=0)]
+            if j > 0:
+                g = g @ layers[j][0]
+                g *= inputs[j] > 0  # ReLU's gradient, read off its output
+        state["step"] += 1
+        for p, grad, (m, v) in zip(params, grads, moments):
+            adam_update(p, grad, m, v, lr=lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                        step=state["step"], decoupled=False)
+        return loss
+
+    return step
+
+
 def compare_training(ctx: Context, name: str, size: str, build, data, optimizer_name: str,
-                     hyper: dict) -> list:
+                     hyper: dict, numpy_step=None) -> list:
     """Build both models with the same weights, check they agree, then time one step each."""
     nn, F, optim = minigrad_nn()
     device = ctx.device
@@ -243,6 +297,15 @@ def compare_training(ctx: Context, name: str, size: str, build, data, optimizer_
         losses = [(minigrad_step().item(), torch_step().item()) for _ in range(CHECK_STEPS)]
         extra["losses_first_steps"] = losses
         extra["max_abs_loss_diff"] = max(abs(a - b) for a, b in losses)
+    if numpy_step is not None and device == "cpu":
+        mg.manual_seed(0)
+        fresh = build["minigrad"](nn)  # the same initial weights as `model` had
+        floor_step = numpy_step(fresh, xs_np, ys_np)
+        sides.append(Side("numpy (no autograd)", floor_step, CpuClock()))
+        if "losses_first_steps" in extra:
+            floor_losses = [floor_step() for _ in range(CHECK_STEPS)]
+            extra["max_abs_loss_diff_numpy_vs_torch"] = max(
+                abs(a - b) for a, (_, b) in zip(floor_losses, extra["losses_first_steps"]))
     stats = compare(sides, ctx.config)
     return [Row(GROUP, name, size, float(n_params), "engine", stats.pop("minigrad"), stats, extra=extra)]
 
@@ -254,7 +317,8 @@ def _digits_mlp(ctx: Context) -> list:
     xs, ys, source = digits_batches(64, rng)
     sizes = (64, 128, 10)
     build = {"minigrad": lambda nn: mlp_minigrad(nn, sizes), "torch": lambda torch: mlp_torch(torch, sizes)}
-    rows = compare_training(ctx, "digits MLP step", "64-128-10 b64", build, (xs, ys), "Adam", {"lr": 1e-3})
+    rows = compare_training(ctx, "digits MLP step", "64-128-10 b64", build, (xs, ys), "Adam", {"lr": 1e-3},
+                            numpy_step=lambda model, x, y: mlp_numpy_step(model, x, y, lr=1e-3))
     rows[0].extra["data"] = source
     return rows
 
@@ -265,7 +329,8 @@ def _mnist_mlp(ctx: Context) -> list:
     build = {"minigrad": lambda nn: mlp_minigrad(nn, sizes), "torch": lambda torch: mlp_torch(torch, sizes)}
     data = random_batches((128, 784), 10, (128,), rng)
     rows = compare_training(ctx, "MNIST-shaped MLP step", "784-512-512-10 b128", build, data, "Adam",
-                            {"lr": 1e-3})
+                            {"lr": 1e-3},
+                            numpy_step=lambda model, x, y: mlp_numpy_step(model, x, y, lr=1e-3))
     rows[0].extra["data"] = "random inputs of MNIST's shape"
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import numpy as np
 import pytest
 
 from benchmarks import __main__ as cli
@@ -143,6 +144,30 @@ def test_training_step_starts_from_the_same_weights_as_torch(tmp_path):
     rows = [r for r in data["rows"] if r["group"] == "training"]
     assert len(rows) == 1 and "torch" in rows[0]["ratios"]
     assert rows[0]["extra"]["max_abs_loss_diff"] < 1e-4
+    # the hand-written NumPy floor takes the same steps too
+    assert "numpy (no autograd)" in rows[0]["ratios"]
+    assert rows[0]["extra"]["max_abs_loss_diff_numpy_vs_torch"] < 1e-4
+
+
+@pytest.mark.skipif(not _has_nn(), reason="minigrad.nn / minigrad.optim not available")
+def test_numpy_floor_step_trains_like_minigrad():
+    """The floor column must do the same work as minigrad: same losses over several steps."""
+    import minigrad as mg
+    import minigrad.nn as nn
+    import minigrad.nn.functional as F
+    import minigrad.optim as optim
+    from benchmarks import training
+
+    rng = np.random.default_rng(3)
+    xs, ys = training.random_batches((16, 12), 5, (16,), rng)
+    sizes = (12, 9, 7, 5)
+    mg.manual_seed(1)
+    model = training.mlp_minigrad(nn, sizes)
+    floor = training.mlp_numpy_step(model, xs, ys, lr=1e-2)  # copies the initial weights
+    step = training._stepper(model, optim.Adam(model.parameters(), lr=1e-2), F.cross_entropy,
+                             [mg.tensor(x) for x in xs], [mg.tensor(y) for y in ys])
+    for _ in range(6):
+        assert abs(floor() - step().item()) < 1e-5
 
 
 # ---- writers ------------------------------------------------------------------------------------
