@@ -193,10 +193,6 @@ def _heads(x):
     return x3
 
 
-def _stats_dtype(dtype):
-    return "float64" if str(dtype) == "float64" else "float32"
-
-
 def _setup(op, q, k, v, scale, block_m, block_n):
     _bridge.check_float_dtype(op, q.dtype)
     d_qk, d_v = q.shape[-1], v.shape[-1]
@@ -225,7 +221,7 @@ def attention_fwd(q, k, v, causal=False, scale=None, *, block_m=None, block_n=No
     bh, n_q, d_qk = q3.shape
     n_k, d_v = k3.shape[1], v3.shape[2]
     o3 = _bridge.empty_like(q, (bh, n_q, d_v))
-    lse = _bridge.empty_like(q, (bh, n_q), _stats_dtype(q.dtype))
+    lse = _bridge.empty_like(q, (bh, n_q), _arrays.stats_dtype(q.dtype))
     if bh and n_q:
         grid = (triton.cdiv(n_q, meta["BLOCK_M"]), bh)
         s = [_bridge.strides(t) for t in (q3, k3, v3, o3, lse)]
@@ -253,11 +249,11 @@ def attention_bwd(q, k, v, o, lse, do, causal=False, scale=None, *, block_m=None
         dk3.fill(0)
         dv3.fill(0)
         return dq3.reshape(q.shape), dk3.reshape(k.shape), dv3.reshape(v.shape)
-    if str(lse2.dtype) != _stats_dtype(q.dtype):
-        lse2 = lse2.astype(_stats_dtype(q.dtype))
+    if lse2.dtype != _arrays.stats_dtype(q.dtype):
+        lse2 = lse2.astype(_arrays.stats_dtype(q.dtype))
     if lse2.strides[-1] != lse2.itemsize or lse2.strides[0] != n_q * lse2.itemsize:
         lse2 = lse2.copy()
-    delta = _bridge.empty_like(q, (bh, n_q), _stats_dtype(q.dtype))
+    delta = _bridge.empty_like(q, (bh, n_q), _arrays.stats_dtype(q.dtype))
     P = _bridge.pointer
     sq, sk, sv, so, sdo = (_bridge.strides(t) for t in (q3, k3, v3, o3, do3))
     _delta_kernel[(triton.cdiv(n_q, meta["BLOCK_M"]), bh)](

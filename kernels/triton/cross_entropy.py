@@ -16,6 +16,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
+from .. import _arrays
 from . import _bridge
 
 BLOCK = 4096  # columns per step (vocab 50257 takes 13 steps)
@@ -66,17 +67,13 @@ def _bwd_kernel(x_ptr, t_ptr, lse_ptr, dloss_ptr, dx_ptr, x_row_stride, dx_row_s
     tl.store(dx_ptr + row * dx_row_stride + cols, grad.to(dx_ptr.dtype.element_ty), mask=mask)
 
 
-def _lse_dtype(dtype):
-    return "float64" if str(dtype) == "float64" else "float32"
-
-
 def cross_entropy_fwd(logits, targets, ignore_index=-100, label_smoothing=0.0, *,
                       block: int | None = None):
     """Return (losses [N] in the logits dtype, lse [N] float32, or float64 for float64)."""
     _bridge.check_float_dtype("cross_entropy_fwd", logits.dtype)
     n, c = logits.shape
     losses = _bridge.empty_like(logits, (n,))
-    lse = _bridge.empty_like(logits, (n,), _lse_dtype(logits.dtype))
+    lse = _bridge.empty_like(logits, (n,), _arrays.stats_dtype(logits.dtype))
     if n == 0:
         return losses, lse
     if c == 0:

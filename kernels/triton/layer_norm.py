@@ -21,6 +21,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
+from .. import _arrays
 from . import _bridge
 
 MAX_D = 8192
@@ -101,10 +102,6 @@ def _column_sum_kernel(part_ptr, out_ptr, n_parts, n_cols, ACC: tl.constexpr,
              mask=cols < n_cols)
 
 
-def _stats_dtype(dtype):
-    return "float64" if str(dtype) == "float64" else "float32"
-
-
 def _check(op, x):
     _bridge.check_float_dtype(op, x.dtype)
     if x.shape[-1] > MAX_D:
@@ -119,8 +116,8 @@ def layer_norm_fwd(x, weight, bias, eps):
     weight, bias = _bridge.contiguous(weight, bias)
     n_rows, n_cols = x2.shape
     y2 = _bridge.empty_like(x, x2.shape)
-    mean = _bridge.empty_like(x, (n_rows,), _stats_dtype(x.dtype))
-    rstd = _bridge.empty_like(x, (n_rows,), _stats_dtype(x.dtype))
+    mean = _bridge.empty_like(x, (n_rows,), _arrays.stats_dtype(x.dtype))
+    rstd = _bridge.empty_like(x, (n_rows,), _arrays.stats_dtype(x.dtype))
     if n_rows and n_cols:
         block = _bridge.next_power_of_2(n_cols)
         x_arg = _bridge.pointer(x2)
@@ -157,7 +154,7 @@ def layer_norm_bwd(dy, x, weight, mean, rstd, *, rows_per_program: int | None = 
     rows = rows_per_program or max(1, triton.cdiv(n_rows, 512))
     programs = triton.cdiv(n_rows, rows)
     acc = _bridge.accumulator(x.dtype)
-    part_dtype = _stats_dtype(x.dtype)
+    part_dtype = _arrays.stats_dtype(x.dtype)
     dw_part = _bridge.empty_like(x, (programs, n_cols), part_dtype) if has_weight else None
     db_part = _bridge.empty_like(x, (programs, n_cols), part_dtype) if has_weight else None
     x_arg = _bridge.pointer(x2)
