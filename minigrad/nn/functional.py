@@ -19,7 +19,7 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
-from ..random import generator
+from ..random import uniform
 from ..tensor import Tensor
 from . import composite
 from .fused import (
@@ -104,7 +104,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
     The expectation is unchanged, so nothing needs rescaling at evaluation time.
     Identity when p == 0 or not training; zeros when p == 1. The mask is drawn from
-    minigrad's generator (mg.manual_seed makes it reproducible).
+    minigrad's generator, on the device x lives on (mg.manual_seed makes it reproducible).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
@@ -112,10 +112,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * 0.0
-    keep = generator().random(x.shape, dtype=np.float32) >= p
+    keep = uniform(x._xp, x.shape) >= p  # drawn where x lives
     mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    if x.device != "cpu":
-        mask = x._xp.asarray(mask)
     return x * Tensor._wrap(mask, False)
 
 

@@ -1,6 +1,6 @@
 """The layers on a GPU (CuPy arrays, Triton kernels where chosen) give the CPU's values and gradients.
 
-Skipped on machines without CUDA.
+Marked gpu: skipped on machines without CUDA.
 """
 
 import numpy as np
@@ -10,7 +10,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 
-pytestmark = pytest.mark.skipif(not mg.cuda_is_available(), reason="needs a CUDA device and CuPy")
+pytestmark = pytest.mark.gpu
 
 
 def _model():
@@ -54,3 +54,18 @@ def test_sdpa_with_mask_and_dropout_runs_on_gpu():
     out = F.scaled_dot_product_attention(q, q, q, mask=keep, dropout_p=0.2)
     out.sum().backward()
     assert out.device == "cuda" and q.grad.device == "cuda"
+
+
+def test_dropout_draws_its_mask_on_the_gpu_reproducibly():
+    import cupy
+
+    x = mg.ones(300, 300, device="cuda")
+    mg.manual_seed(5)
+    a = F.dropout(x, 0.3)
+    mg.manual_seed(5)
+    b = F.dropout(x, 0.3)
+    assert isinstance(a.data, cupy.ndarray)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    dropped = (a.numpy() == 0).mean()
+    assert abs(dropped - 0.3) < 0.01
+    np.testing.assert_allclose(np.unique(a.numpy()), [0.0, 1 / 0.7], rtol=1e-6)

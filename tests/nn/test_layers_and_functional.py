@@ -244,3 +244,29 @@ def test_layer_norm_bias_without_weight_gets_its_gradient():
     bias = mg.zeros(4, dtype="float64", requires_grad=True)
     assert mg.gradcheck(lambda x, b: F.layer_norm(x, 4, None, b), [x, bias])
     assert bias.grad is None or bias.grad.shape == (4,)
+
+
+def test_device_draws_come_from_a_generator_seeded_by_manual_seed():
+    """random.uniform on a non-NumPy array module (CuPy on a GPU; a stand-in here) draws from
+    a generator seeded from minigrad's, re-seeded by manual_seed."""
+    from minigrad import random
+
+    class StandIn:  # the part of CuPy's API random.uniform uses
+        __name__ = "stand_in"
+        float32 = np.float32
+
+        class random:
+            class RandomState:
+                def __init__(self, seed):
+                    self.rng = np.random.default_rng(seed)
+
+                def random_sample(self, shape, dtype):
+                    return self.rng.random(shape, dtype=dtype)
+
+    mg.manual_seed(7)
+    first = random.uniform(StandIn, (4, 5))
+    assert first.dtype == np.float32 and first.shape == (4, 5)
+    assert (first >= 0).all() and (first < 1).all()
+    assert not np.array_equal(random.uniform(StandIn, (4, 5)), first)  # the stream goes on
+    mg.manual_seed(7)
+    np.testing.assert_array_equal(random.uniform(StandIn, (4, 5)), first)
