@@ -348,7 +348,7 @@ def _gelu_minigrad(i, approximate, backward):
         y = kernels.gelu_fwd(i["x"], approximate)
         if not backward:
             return y
-        return kernels.gelu_bwd(i["x"], i["dy"], approximate), y
+        return kernels.gelu_bwd(i["x"], i["dy"], approximate, y=y), y  # as the Gelu op calls it
     return run
 
 

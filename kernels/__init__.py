@@ -162,12 +162,13 @@ def gelu_fwd(x, approximate: str = "none"):
     return _run("gelu", "gelu_fwd", x, x, approximate)
 
 
-def gelu_bwd(x, dy, approximate: str = "none"):
-    """dx = dy * gelu'(x)."""
-    checks.gelu("gelu_bwd", x, approximate, dy=dy)
+def gelu_bwd(x, dy, approximate: str = "none", y=None):
+    """dx = dy * gelu'(x). y, the forward's output, is optional: the NumPy float32 path reads
+    Phi(x) = y / x off it instead of evaluating erf again (the GPU kernels recompute)."""
+    checks.gelu("gelu_bwd", x, approximate, dy=dy, y=y)
     if type(x) is _ND and not _forced:
-        return _reference.gelu_bwd(x, dy, approximate)
-    return _run("gelu", "gelu_bwd", x, x, dy, approximate)
+        return _reference.gelu_bwd(x, dy, approximate, y)
+    return _run("gelu", "gelu_bwd", x, x, dy, approximate, y)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, beta2: float,

@@ -203,15 +203,16 @@ def attention(op, q, k, v, o=None, lse=None, do=None):
         raise _fail(op, f"lse must have shape {list(q.shape[:-1])}", q=q, lse=lse)
 
 
-def gelu(op, x, approximate, dy=None):
+def gelu(op, x, approximate, dy=None, y=None):
     if (_float_nd(x) and (approximate == "none" or approximate == "tanh")
-            and (dy is None or (_float_nd(dy) and dy.shape == x.shape))):
+            and (dy is None or (_float_nd(dy) and dy.shape == x.shape))
+            and (y is None or (_float_nd(y) and y.shape == x.shape))):
         return
-    check_float(op, x=x, dy=dy)
-    check_same_module(op, x=x, dy=dy)
+    check_float(op, x=x, dy=dy, y=y)
+    check_same_module(op, x=x, dy=dy, y=y)
     if approximate not in ("none", "tanh"):
         raise ValueError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
-    _same_shape(op, "x", x, dy=dy)
+    _same_shape(op, "x", x, dy=dy, y=y)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, step):

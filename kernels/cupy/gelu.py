@@ -58,7 +58,8 @@ def gelu_fwd(x, approximate="none"):
     return y
 
 
-def gelu_bwd(x, dy, approximate="none"):
+def gelu_bwd(x, dy, approximate="none", y=None):
+    """y (the forward's output) is not needed: recomputing Phi costs the GPU less than reading y."""
     dx = _arrays.empty(cupy, x.shape, x.dtype)
     _kernel("bwd", approximate)(x, dy.astype(x.dtype, copy=False), dx)
     return dx

@@ -58,15 +58,18 @@ class Gelu(Function):
     Phi is the standard normal CDF and phi its density. The "tanh" form is
     y = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3), with
     dx = g * (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)).
-    Both run in kernels.gelu_fwd / kernels.gelu_bwd.
+    Both run in kernels.gelu_fwd / kernels.gelu_bwd. The backward is handed the output too:
+    on the CPU Phi(x) = y / x is cheaper to read off it than erf is to evaluate again (y is
+    kept alive anyway when, as in a transformer's MLP, the next Linear saves its input).
     """
 
     def forward(self, x, approximate):
         self.x, self.approximate = x, approximate
-        return kernels.gelu_fwd(x, approximate=approximate)
+        self.out = kernels.gelu_fwd(x, approximate=approximate)
+        return self.out
 
     def backward(self, g):
-        return kernels.gelu_bwd(self.x, g, approximate=self.approximate)
+        return kernels.gelu_bwd(self.x, g, approximate=self.approximate, y=self.out)
 
 
 class Softmax(Function):

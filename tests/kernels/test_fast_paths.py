@@ -68,6 +68,38 @@ def test_float32_gelu_matches_float64_within_float32_precision():
     assert np.abs(dydx - dydx_exact).max() <= 3e-7
 
 
+def test_float32_gelu_backward_from_the_output_matches_float64():
+    """gelu_bwd(x, dy, y=gelu_fwd(x)) reads Phi(x) = y / x: as accurate as recomputing erf,
+    including at x = +-0 (Phi = 1/2), far in both tails and where the forward overflows."""
+    x = np.linspace(-12.0, 12.0, 480_001, dtype=np.float32)
+    x = np.concatenate([x, np.float32([0.0, -0.0, -30.0, -1e6, 1e6, 1e-30, -1e-30])])
+    _, dydx_exact = gelu_exact(x)
+    y = kernels.gelu_fwd(x)
+    dydx = kernels.gelu_bwd(x, np.ones_like(x), y=y).astype(np.float64)
+    assert np.abs(dydx - dydx_exact).max() <= 3e-7
+    assert (dydx[-7:-5] == 0.5).all()
+
+
+def test_gelu_backward_from_the_output_propagates_nan_and_keeps_other_dtypes(rng):
+    x = rng.standard_normal(100).astype(np.float32)
+    x[17] = np.nan
+    dx = kernels.gelu_bwd(x, np.ones_like(x), y=kernels.gelu_fwd(x))
+    assert np.isnan(dx[17]) and np.isfinite(np.delete(dx, 17)).all()
+    for dtype in (np.float16, np.float64):  # these recompute: y is not precise enough / not needed
+        xd = (rng.standard_normal(50) * 3).astype(dtype)
+        dy = rng.standard_normal(50).astype(dtype)
+        np.testing.assert_array_equal(kernels.gelu_bwd(xd, dy, y=kernels.gelu_fwd(xd)),
+                                      kernels.gelu_bwd(xd, dy))
+
+
+def test_gelu_backward_checks_the_output_it_is_given(rng):
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"gelu_bwd: y must have the shape of x"):
+        kernels.gelu_bwd(x, x, y=x[:, :4])
+    with pytest.raises(TypeError, match=r"gelu_bwd: y must be a floating-point array"):
+        kernels.gelu_bwd(x, x, y=x.astype(np.int32))
+
+
 def test_float16_gelu_runs_in_float32(rng):
     x = (rng.standard_normal(1000) * 3).astype(np.float16)
     y_exact, dydx_exact = gelu_exact(x)
@@ -85,14 +117,18 @@ def test_blocked_gelu_is_the_same_across_block_edges_and_layouts(approximate, dt
     x = (rng.standard_normal((7, 45)) * 3).astype(dtype)
     dy = rng.standard_normal((7, 45)).astype(dtype)
     y, dx = kernels.gelu_fwd(x, approximate), kernels.gelu_bwd(x, dy, approximate)
+    dx_from_y = kernels.gelu_bwd(x, dy, approximate, y=y)
     # Transposed (non-contiguous) inputs give the same numbers, elementwise.
-    xt, dyt = np.ascontiguousarray(x.T).T, np.ascontiguousarray(dy.T).T
+    xt, dyt, yt = (np.ascontiguousarray(a.T).T for a in (x, dy, y))
     np.testing.assert_array_equal(kernels.gelu_fwd(xt, approximate), y)
     np.testing.assert_array_equal(kernels.gelu_bwd(xt, dyt, approximate), dx)
+    np.testing.assert_array_equal(kernels.gelu_bwd(xt, dyt, approximate, y=yt), dx_from_y)
     # And one element at a time, through its own block of one.
     np.testing.assert_array_equal(kernels.gelu_fwd(x[3, 7:8], approximate), y[3, 7:8])
     np.testing.assert_array_equal(kernels.gelu_bwd(x[3, 7:8], dy[3, 7:8], approximate),
                                   dx[3, 7:8])
+    np.testing.assert_array_equal(
+        kernels.gelu_bwd(x[3, 7:8], dy[3, 7:8], approximate, y=y[3, 7:8]), dx_from_y[3, 7:8])
 
 
 def test_blocked_tanh_gelu_matches_the_formula_in_float64(rng):
