@@ -87,9 +87,10 @@ def last_axis_bwd(op, y, dy):
 
 
 def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None,
-                  dlosses=None) -> bool:
+                  dlosses=None, check_range=True) -> bool:
     """Validate; return True when every target is a class index (so no row is ignored),
-    which the reference uses to skip its masking. False means: rows may be ignored."""
+    which the reference uses to skip its masking. False means: rows may be ignored.
+    check_range=False skips looking at the targets' values (see cross_entropy_bwd)."""
     if (_float_nd(logits) and logits.ndim == 2 and type(targets) is _ND
             and targets.dtype.kind in "iu" and targets.shape == logits.shape[:1]
             and logits.shape[0] and isinstance(label_smoothing, (int, float))
@@ -101,11 +102,13 @@ def cross_entropy(op, logits, targets, ignore_index, label_smoothing, lse=None,
         if (unsigned is not None and not 0 <= ignore_index < c
                 and targets.view(unsigned).max() < c):
             return True
-    _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses)
+    _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses,
+                            check_range)
     return False
 
 
-def _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses):
+def _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, lse, dlosses,
+                            check_range):
     check_float(op, logits=logits, lse=lse, dlosses=dlosses)
     check_same_module(op, logits=logits, targets=targets, lse=lse, dlosses=dlosses)
     if logits.ndim != 2:
@@ -122,7 +125,7 @@ def _cross_entropy_detailed(op, logits, targets, ignore_index, label_smoothing, 
             raise _fail(op, f"{name} must have shape [{n}]", logits=logits, **{name: array})
     if not 0.0 <= float(label_smoothing) <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if n:
+    if n and check_range:
         bad = (targets != ignore_index) & ((targets < 0) | (targets >= c))
         if bool(bad.any()):
             first = int(targets[bad][0])

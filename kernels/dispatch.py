@@ -5,7 +5,8 @@ Every op has "numpy" (kernels.reference, which also runs on CuPy arrays); some a
 `import kernels` needs NumPy alone.
 
 Default choice: NumPy arrays run "numpy"; CuPy arrays run the op's GPU preference when its
-library is importable, else the reference on CuPy. A choice can be forced:
+library is importable and, for Triton, its driver reaches the GPU (checked once), else the
+reference on CuPy. A choice can be forced:
 
     kernels.use("softmax", "triton")            # until kernels.use("softmax", None)
     with kernels.use("matmul", "numpy"): ...    # restored on exit
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import warnings
 
 from ._arrays import is_cupy
 
@@ -63,6 +65,34 @@ def op_name(op: str) -> str:
 
 def _installed(impl: str) -> bool:
     return all(importlib.util.find_spec(lib) is not None for lib in _REQUIRES.get(impl, ()))
+
+
+def _triton_finds_gpu() -> None:
+    """Raise unless Triton's active driver can name the current GPU."""
+    from triton.runtime import driver
+
+    driver.active.get_current_device()
+
+
+_gpu_ready: dict[str, bool] = {}  # impl -> can it launch on the GPU here (probed once)
+
+
+def _reaches_gpu(impl: str) -> bool:
+    """Installed, and (for Triton) its driver can find the GPU. Some Triton versions (3.6)
+    take the device and stream from torch.cuda: with a CPU-only PyTorch every launch would
+    fail, so the default falls back to the reference instead, with one warning."""
+    if impl not in _gpu_ready:
+        ready = _installed(impl)
+        if ready and impl == "triton":
+            try:
+                _triton_finds_gpu()
+            except Exception as error:  # noqa: BLE001 - any failure means: cannot launch
+                ready = False
+                warnings.warn(f"kernels: Triton is installed but cannot launch on the GPU "
+                              f"({type(error).__name__}: {error}); CuPy arrays run the NumPy "
+                              f"reference and CuPy kernels instead", RuntimeWarning, stacklevel=3)
+        _gpu_ready[impl] = ready
+    return _gpu_ready[impl]
 
 
 def implementations(op: str) -> list[str]:
@@ -127,7 +157,7 @@ def chosen(op: str, array) -> str:
         return _forced[op]
     if is_cupy(array):
         preferred = GPU_PREFERENCE.get(op, "numpy")
-        if preferred in REGISTRY[op] and _installed(preferred):
+        if preferred in REGISTRY[op] and _reaches_gpu(preferred):
             return preferred
     return "numpy"
 

@@ -29,7 +29,8 @@ def _import_cupy():
     except ImportError as err:
         raise RuntimeError(
             "device 'cuda' needs CuPy, which is not installed: "
-            "pip install 'minigrad[gpu]' (or the cupy-cudaXXx wheel matching your CUDA)"
+            "pip install 'minigrad[gpu]' for CUDA 13, 'minigrad[gpu-cuda12]' for CUDA 12 "
+            "(or the cupy-cudaXXx wheel matching your CUDA)"
         ) from err
     try:
         count = cupy.cuda.runtime.getDeviceCount()

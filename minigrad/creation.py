@@ -87,7 +87,9 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad: boo
         start, stop = 0, start
     if dtype is None:
         dtype = int64 if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)) else float32
-    return _make(np.arange(start, stop, step, dtype=as_dtype(dtype)), device, requires_grad)
+    xp = backend.xp_for(backend.check_device(device or "cpu"))  # made on the device: no copy
+    out = Tensor._wrap(xp.arange(start, stop, step, dtype=as_dtype(dtype)), False)
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

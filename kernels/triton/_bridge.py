@@ -76,6 +76,8 @@ def empty_like(x, shape, dtype=None):
     return _arrays.empty(_arrays.get_xp(x), shape, x.dtype if dtype is None else dtype)
 
 
+MAX_GRID_Y = 65535  # CUDA's limit on a launch grid's second (and third) dimension
+
 _TRITON_DTYPES = {"float16": tl.float16, "float32": tl.float32, "float64": tl.float64,
                   "bfloat16": tl.bfloat16}
 
@@ -115,8 +117,10 @@ def float_pair(value: float) -> tuple[float, float]:
 
 def cupy_do_bench(kernel_call, quantiles=None, warmup: int = 3, repeats: int = 20):
     """Time `kernel_call` with CuPy events (milliseconds), for triton.autotune's `do_bench`
-    hook, so tuning on the GPU path needs no PyTorch. Returns the median, or the requested
-    quantiles as a list, as Triton's own benchmarker does."""
+    hook, so tuning does not go through torch.cuda (Triton's default benchmarker does).
+    Returns the median, or the requested quantiles as a list, as Triton's own does.
+    (Triton 3.6's CUDA driver still takes the device and stream from torch.cuda itself;
+    kernels.dispatch checks once that the driver finds the GPU.)"""
     import cupy
 
     for _ in range(warmup):

@@ -70,7 +70,7 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
         v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv[None, :],
                     mask=(cols[:, None] < n_k) & (dv[None, :] < d_v), other=0.0)
         acc = acc * alpha[:, None]
-        acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION)
+        acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION, out_dtype=ACC)
         m_i = m_new
     o = acc / l_i[:, None]
     tl.store(o_ptr + bh * stride_ob + rows[:, None] * stride_ot + dv[None, :],
@@ -131,10 +131,10 @@ def _bwd_dkdv_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dk_ptr, dv
         if CAUSAL:
             visible = visible & (cols[None, :] <= rows[:, None])
         p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
-        dv = tl.dot(tl.trans(p.to(do.dtype)), do, dv, input_precision=PRECISION)
+        dv = tl.dot(tl.trans(p.to(do.dtype)), do, dv, input_precision=PRECISION, out_dtype=ACC)
         dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
         ds = p * (dp - delta[:, None])
-        dk = tl.dot(tl.trans(ds.to(q.dtype)), q, dk, input_precision=PRECISION)
+        dk = tl.dot(tl.trans(ds.to(q.dtype)), q, dk, input_precision=PRECISION, out_dtype=ACC)
     dk = dk * scale
     tl.store(dk_ptr + bh * stride_dkb + cols[:, None] * stride_dkt + dk_idx[None, :],
              dk.to(dk_ptr.dtype.element_ty), mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk))
@@ -179,7 +179,7 @@ def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
         p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
         dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
         ds = p * (dp - delta[:, None])
-        dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION)
+        dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION, out_dtype=ACC)
     dq = dq * scale
     tl.store(dq_ptr + bh * stride_dqb + rows[:, None] * stride_dqt + dk_idx[None, :],
              dq.to(dq_ptr.dtype.element_ty), mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk))
@@ -201,6 +201,10 @@ def _setup(op, q, k, v, scale, block_m, block_n):
                                   f"got q/k D={d_qk}, v D={d_v}")
     if k.shape[-2] == 0:
         raise _bridge.Unsupported(f"{op}: attention over zero keys is undefined")
+    heads = math.prod(q.shape[:-2])
+    if heads > _bridge.MAX_GRID_Y:  # batch x heads is the launch grid's second axis
+        raise _bridge.Unsupported(f"{op}: the Triton kernel takes at most {_bridge.MAX_GRID_Y} "
+                                  f"batch x heads, got {heads}")
     scale = 1.0 / math.sqrt(d_qk) if scale is None else float(scale)
     block_dk = max(16, _bridge.next_power_of_2(d_qk))
     block_dv = max(16, _bridge.next_power_of_2(d_v))

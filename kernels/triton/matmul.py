@@ -34,7 +34,6 @@ CONFIGS = [
     (64, 128, 32, 8, 4, 4),
     (64, 32, 32, 8, 2, 5),
 ]
-MAX_GRID_Y = 65535  # CUDA's limit on the second grid dimension (the batch)
 
 
 @triton.jit
@@ -67,7 +66,7 @@ def _matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K,
         if WIDEN:  # see `launch`: the interpreter's bfloat16 dot is wrong
             a = a.to(tl.float32)
             b = b.to(tl.float32)
-        acc = tl.dot(a, b, acc, input_precision=PRECISION)
+        acc = tl.dot(a, b, acc, input_precision=PRECISION, out_dtype=ACC)
         a_ptrs += BLOCK_K * stride_ak
         b_ptrs += BLOCK_K * stride_bk
     c_ptrs = c_ptr + batch * stride_cb + rows[:, None] * stride_cm + cols[None, :] * stride_cn
@@ -106,8 +105,8 @@ def launch(a3, b3, c3, a_strides, b_strides, c_strides, *, allow_tf32=False, con
     # widening them to float32 first gives the product the GPU computes (exact products, fp32
     # accumulation). Compiled kernels keep bfloat16 operands for the tensor cores.
     widen = _bridge.interpreting() and "bfloat16" in str(a3.dtype)
-    for first in range(0, batch, MAX_GRID_Y):
-        count = min(MAX_GRID_Y, batch - first)
+    for first in range(0, batch, _bridge.MAX_GRID_Y):
+        count = min(_bridge.MAX_GRID_Y, batch - first)
         part = [t[first:first + count] for t in (a3, b3, c3)]
         args = [*(_bridge.pointer(t) for t in part), m, n, k, *a_strides, *b_strides, *c_strides]
         if config is not None:

@@ -159,8 +159,9 @@ def embedding(indices, weight: Tensor) -> Tensor:
         raise ValueError(f"embedding: weight must be 2-D [num_embeddings, dim], got {_describe(weight)}")
     indices = _as_index_tensor("embedding", "indices", indices, weight)
     data = indices.data
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= weight.shape[0]):
-        bad = int(data.min()) if int(data.min()) < 0 else int(data.max())
+    outside = (data < 0) | (data >= weight.shape[0])
+    if outside.any():  # one reduction (one device sync on the GPU); CuPy would wrap silently
+        bad = int(data[outside].reshape(-1)[0])
         raise IndexError(
             f"embedding: index {bad} is out of range for a table of {weight.shape[0]} rows "
             f"(indices {_describe(indices)}, weight {_describe(weight)})"

@@ -69,12 +69,12 @@ class FusedCrossEntropy(Function):
         losses, self.lse = kernels.cross_entropy_fwd(self.logits, self.targets, ignore_index, label_smoothing)
         if reduction == "none":
             return losses.reshape(logits.shape[:-1])
-        total = losses.sum()
+        total = losses.sum(dtype=self.lse.dtype)  # float16 losses add up in float32: no overflow
         if reduction == "sum":
-            return total
+            return xp.asarray(total, dtype=logits.dtype)
         self.count = (self.targets != ignore_index).sum()
         with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
-            return xp.asarray(total / self.count.astype(logits.dtype))
+            return xp.asarray(total / self.count.astype(total.dtype), dtype=logits.dtype)
 
     def backward(self, g):
         xp = xp_of(g)

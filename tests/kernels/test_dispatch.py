@@ -175,3 +175,30 @@ def test_declined_inputs_fall_back_to_the_reference_unless_forced(monkeypatch):
     with kernels.use("softmax", "triton"):
         with pytest.raises(Unsupported, match="not this one"):
             kernels.softmax_fwd(x)
+
+
+class _FakeCupyArray:  # what dispatch sees of a CuPy array: its type's module
+    pass
+
+
+_FakeCupyArray.__module__ = "cupy._core.core"
+
+
+@pytest.mark.skipif(not dispatch._installed("triton"), reason="needs triton installed")
+def test_cupy_arrays_fall_back_when_triton_cannot_reach_the_gpu(monkeypatch):
+    monkeypatch.setattr(dispatch, "_gpu_ready", {})
+
+    def no_gpu():
+        raise RuntimeError("0 active drivers")
+
+    monkeypatch.setattr(dispatch, "_triton_finds_gpu", no_gpu)
+    with pytest.warns(RuntimeWarning, match="Triton is installed but cannot launch on the GPU"):
+        assert dispatch.chosen("matmul", _FakeCupyArray()) == "numpy"
+    assert dispatch.chosen("softmax", _FakeCupyArray()) == "numpy"  # probed once: no second warning
+
+
+@pytest.mark.skipif(not dispatch._installed("triton"), reason="needs triton installed")
+def test_cupy_arrays_run_triton_when_its_driver_finds_the_gpu(monkeypatch):
+    monkeypatch.setattr(dispatch, "_gpu_ready", {})
+    monkeypatch.setattr(dispatch, "_triton_finds_gpu", lambda: None)
+    assert dispatch.chosen("matmul", _FakeCupyArray()) == "triton"

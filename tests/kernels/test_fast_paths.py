@@ -378,8 +378,11 @@ def test_adam_on_a_non_contiguous_parameter_updates_it_in_place(rng, monkeypatch
     param = base.T  # a transposed view: cannot be flattened without a copy
     m, v = np.zeros_like(param), np.zeros_like(param)
     grad = rng.standard_normal(param.shape)
+    before = param.copy()
     expected = adam_textbook(param.copy(), grad, m.copy(), v.copy(), 0.01, 0.9, 0.999, 1e-8, 1)
     kernels.adam_update(param, grad, m, v, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8,
                         weight_decay=0.0, step=1, decoupled=False)
-    np.testing.assert_allclose(base.T, expected[0], rtol=1e-14)
+    # param - update can cancel (|update| ~ lr): bound the error by the size of the terms
+    terms = np.abs(before) + 0.01
+    assert (np.abs(base.T - expected[0]) <= 1e-14 * terms).all()
     np.testing.assert_allclose(m, expected[1], rtol=1e-14)

@@ -291,6 +291,21 @@ def test_flash_attention_default_blocks_through_dispatch(causal, rng, device, as
         assert_close(host(got), want, np.float32)
 
 
+def test_attention_with_more_heads_than_a_grid_axis_falls_back(rng, device, monkeypatch):
+    """batch x heads is the second launch-grid axis (at most 65535 on CUDA): beyond it the
+    Triton kernel declines (Unsupported) and the dispatcher runs the reference."""
+    from kernels._arrays import Unsupported
+    from kernels.triton import _bridge
+    from kernels.triton import attention as tat
+
+    monkeypatch.setattr(_bridge, "MAX_GRID_Y", 3)
+    q = device.put(rng.standard_normal((2, 2, 5, 16)).astype(np.float32))
+    with pytest.raises(Unsupported, match="at most 3 batch x heads, got 4"):
+        tat.attention_fwd(q, q, q)
+    o, _ = tat.attention_fwd(q[:1, :1], q[:1, :1], q[:1, :1])  # 1 <= 3 still runs
+    assert o.shape == (1, 1, 5, 16)
+
+
 # ---------------------------------------------------------------- awkward layouts
 
 

@@ -93,6 +93,23 @@ def test_cross_entropy_all_ignored_is_nan_like_pytorch():
     assert np.isnan(F.cross_entropy(mg.zeros(2, 3), mg.tensor([-100, -100])).item())
 
 
+def test_float16_cross_entropy_adds_its_losses_in_float32():
+    """8,000 rows of loss ~11 sum to ~88,000, past float16's 65,504: the mean must stay finite."""
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((8000, 5)) * 0.1
+    targets = np.zeros(8000, dtype=np.int64)
+    logits[:, 0] -= 11.0  # every target's logit far below the rest
+    expected = F.cross_entropy(mg.tensor(logits), mg.tensor(targets)).item()  # float64
+    half = mg.tensor(logits, dtype="float16", requires_grad=True)
+    mean = F.cross_entropy(half, mg.tensor(targets))
+    assert mean.dtype == mg.float16 and abs(mean.item() - expected) < 1e-2 * expected
+    with np.errstate(over="ignore"):  # float32 88,000 -> float16 inf is a real overflow
+        total = F.cross_entropy(half, mg.tensor(targets), reduction="sum")
+    assert total.dtype == mg.float16 and total.item() == np.inf  # the sum itself overflows, as in PyTorch
+    mean.backward()
+    assert np.isfinite(half.grad.numpy()).all()
+
+
 def test_cross_entropy_is_stable_for_huge_logits():
     logits = mg.tensor([[1e4, 0.0, -1e4]], requires_grad=True)
     loss = F.cross_entropy(logits, mg.tensor([1]))
