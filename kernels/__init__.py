@@ -33,7 +33,7 @@ __all__ = [
     "available", "chosen", "forced", "implementations", "use", "Unsupported",
     "matmul", "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd",
     "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
-    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update",
+    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum",
 ]
 
 
@@ -189,6 +189,13 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, be
          param, grad, exp_avg, exp_avg_sq, lr=float(lr), beta1=float(beta1), beta2=float(beta2),
          eps=float(eps), weight_decay=float(weight_decay), step=int(step),
          decoupled=bool(decoupled))
+
+
+def column_sum(rows):
+    """sum(rows, axis=0) of a 2-D array, e.g. a bias gradient. A helper rather than a
+    dispatched op: on NumPy a gemv with a ones vector (2.5-4x faster than .sum(axis=0)),
+    elsewhere the array library's own reduction."""
+    return _reference.column_sum(rows)
 
 
 load_env()

