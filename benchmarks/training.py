@@ -204,10 +204,10 @@ def _stepper(model, optimizer, loss_fn, xs, ys):
 
 def mlp_numpy_step(model, xs, ys, lr: float):
     """The MLP training step written by hand in NumPy, starting from `model`'s weights: the
-    floor column. Forward (x W^T + b, ReLU), mean cross-entropy, backward, and Adam through
-    kernels.reference.adam_update (the fastest NumPy Adam here). Returns a step function
-    that returns the loss."""
-    from kernels.reference import adam_update
+    floor column. Forward (x W^T + b, ReLU), mean cross-entropy, backward (bias gradients as
+    minigrad's gemv column sums), and Adam through kernels.reference.adam_update (the
+    fastest NumPy Adam here). Returns a step function that returns the loss."""
+    from kernels.reference import adam_update, column_sum
 
     layers = [(m.weight.numpy().copy(), m.bias.numpy().copy()) for m in model
               if hasattr(m, "weight")]
@@ -238,7 +238,7 @@ def mlp_numpy_step(model, xs, ys, lr: float):
         g /= len(y)  # dloss/dlogits
         grads = []
         for j in reversed(range(len(layers))):
-            grads[:0] = [g.T @ inputs[j], g.sum(axis=0)]
+            grads[:0] = [g.T @ inputs[j], column_sum(g)]
             if j > 0:
                 g = g @ layers[j][0]
                 g *= inputs[j] > 0  # ReLU's gradient, read off its output

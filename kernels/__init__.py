@@ -108,7 +108,10 @@ def cross_entropy_fwd(logits, targets, ignore_index: int = -100, label_smoothing
 
 def cross_entropy_bwd(logits, targets, lse, dlosses, ignore_index: int = -100,
                       label_smoothing: float = 0.0):
-    """dlogits = (softmax(logits) - smoothed one-hot(targets)) * dlosses[:, None]."""
+    """dlogits = (softmax(logits) - smoothed one-hot(targets)) * dlosses[:, None].
+
+    On the GPU the targets are assumed to be the ones cross_entropy_fwd checked (an
+    out-of-range target there gives a wrong gradient, not an error); see below."""
     # On the GPU the targets' range check costs a device sync, so only the forward makes it:
     # the backward kernel compares targets with column numbers and reads nothing at them.
     all_valid = checks.cross_entropy("cross_entropy_bwd", logits, targets, ignore_index,

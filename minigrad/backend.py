@@ -116,14 +116,17 @@ def keep_freed_memory() -> bool:
     the operating system; True if it was set (Linux with glibc), False elsewhere.
 
     A training step allocates and frees the same arrays every step (activations, gradients,
-    temporaries). glibc returns a freed block above its mmap threshold (128 KiB at start,
-    raised adaptively) to the OS at once, and trims its heap whenever more than twice the
-    threshold is free at the top. The next step then touches fresh pages, and the kernel
-    zero-fills each 4 KiB page on first touch: ~7,000 page faults per tiny-GPT step (28 MiB),
-    about a fifth of its time. This sets the thresholds where glibc's adaptive rule itself
-    ends up after a program frees one 32 MiB block: blocks up to 32 MiB come from the heap,
-    and up to 64 MiB of free heap is kept. `import minigrad` calls it once;
-    MINIGRAD_KEEP_FREED_MEMORY=0 in the environment turns it off.
+    temporaries). By default glibc serves a block above its mmap threshold (128 KiB at
+    start, raised adaptively towards 32 MiB) straight from the OS and returns it on free,
+    and it trims the top of its heap once more than the trim threshold is free there. The
+    next step then touches fresh pages, and the kernel zero-fills each 4 KiB page on first
+    touch: ~7,000 page faults per tiny-GPT step (28 MiB), about a fifth of its time.
+    This sets the mmap threshold to 32 MiB, the ceiling of glibc's own adaptive rule, and
+    the trim threshold to 64 MiB: blocks up to 32 MiB come from the heap and are reused.
+    The price: the process's resident memory may stay near its peak after a large phase
+    (memory below a live block is never returned, and up to 64 MiB at the top is kept).
+    It applies to the whole process, not only to minigrad's arrays. `import minigrad` calls
+    it once; MINIGRAD_KEEP_FREED_MEMORY=0 in the environment before the import turns it off.
     """
     if not sys.platform.startswith("linux"):
         return False

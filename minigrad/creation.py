@@ -85,11 +85,15 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad: boo
     """Evenly spaced values in [start, stop); int64 when all arguments are ints, else float32."""
     if stop is None:
         start, stop = 0, start
-    if dtype is None:
-        dtype = int64 if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)) else float32
-    xp = backend.xp_for(backend.check_device(device or "cpu"))  # made on the device: no copy
-    out = Tensor._wrap(xp.arange(start, stop, step, dtype=as_dtype(dtype)), False)
-    return out.requires_grad_(True) if requires_grad else out
+    integers = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+    dtype = as_dtype(dtype) if dtype is not None else int64 if integers else float32
+    if integers and np.dtype(dtype).kind in "iu":
+        # integer ranges (positions, row numbers) are made on the device: no copy from the host
+        xp = backend.xp_for(backend.check_device(device or "cpu"))
+        out = Tensor._wrap(xp.arange(start, stop, step, dtype=dtype), False)
+        return out.requires_grad_(True) if requires_grad else out
+    # float ranges come from NumPy, whose rounding the GPU then shares exactly
+    return _make(np.arange(start, stop, step, dtype=dtype), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

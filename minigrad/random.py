@@ -2,9 +2,13 @@
 
 Numbers are drawn on the CPU with NumPy's PCG64 and moved to the device, so the
 same seed gives the same tensors on every device. The one exception is `uniform`, which
-dropout calls at every step: on the GPU it draws on the device (from a CuPy generator
-seeded from this one), so a mask is never made on the host and copied over. Those draws
-are reproducible per seed but differ from the CPU's, as in PyTorch.
+dropout calls at every step: on the GPU it draws on the device, so a mask is never made on
+the host and copied over. Each call takes one integer from this generator and seeds a
+counter-based (Philox) device generator with it, so the device's draws follow from this
+generator's state: manual_seed reproduces them, and a checkpoint of this state resumes
+them exactly. They differ from the CPU's draws (as in PyTorch), and so do the host draws
+that come after them, since a GPU mask takes one number from here where a CPU mask takes
+one per element.
 """
 
 from __future__ import annotations
@@ -12,14 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 _generator = np.random.default_rng()
-_device_generators: dict = {}  # array-module name -> its generator, seeded from _generator
 
 
 def manual_seed(seed: int) -> None:
     """Seed minigrad's generator (randn, rand, dropout, layer initialisation)."""
     global _generator
     _generator = np.random.default_rng(seed)
-    _device_generators.clear()  # re-seeded from the new generator on their next use
 
 
 def generator() -> np.random.Generator:
@@ -28,12 +30,11 @@ def generator() -> np.random.Generator:
 
 
 def uniform(xp, shape) -> "np.ndarray":
-    """float32 samples in [0, 1) on xp's device (NumPy: minigrad's generator; CuPy: a
-    device generator seeded from it on first use after each manual_seed)."""
+    """float32 samples in [0, 1) on xp's device (NumPy: from minigrad's generator; CuPy: from
+    a Philox generator seeded by one draw of it, see the module docstring)."""
     if xp is np:
         return _generator.random(shape, dtype=np.float32)
-    device_generator = _device_generators.get(xp.__name__)
-    if device_generator is None:
-        seed = int(_generator.integers(2**63))
-        device_generator = _device_generators[xp.__name__] = xp.random.RandomState(seed)
+    seed = int(_generator.integers(2**63))
+    philox = xp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10  # seeding it costs little
+    device_generator = xp.random.RandomState(seed, method=philox)
     return device_generator.random_sample(shape, dtype=xp.float32)

@@ -159,11 +159,14 @@ def embedding(indices, weight: Tensor) -> Tensor:
         raise ValueError(f"embedding: weight must be 2-D [num_embeddings, dim], got {_describe(weight)}")
     indices = _as_index_tensor("embedding", "indices", indices, weight)
     data = indices.data
-    outside = (data < 0) | (data >= weight.shape[0])
+    rows = weight.shape[0]
+    outside = data < 0
+    if np.iinfo(data.dtype).max >= rows:  # a narrower integer type cannot reach `rows`
+        outside |= data >= rows
     if outside.any():  # one reduction (one device sync on the GPU); CuPy would wrap silently
-        bad = int(data[outside].reshape(-1)[0])
+        bad = int(data.reshape(-1)[int(outside.reshape(-1).argmax())])
         raise IndexError(
-            f"embedding: index {bad} is out of range for a table of {weight.shape[0]} rows "
+            f"embedding: index {bad} is out of range for a table of {rows} rows "
             f"(indices {_describe(indices)}, weight {_describe(weight)})"
         )
     return EmbeddingLookup.apply(weight, data)

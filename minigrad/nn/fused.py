@@ -81,11 +81,12 @@ class FusedCrossEntropy(Function):
         n = self.logits.shape[0]
         if self.reduction == "none":
             dlosses = g.reshape(n)
-        else:
+        else:  # in the statistics' dtype: a float16 count overflows above 65,504 rows
+            g = xp.asarray(g, dtype=self.lse.dtype)
             if self.reduction == "mean":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     g = g / self.count.astype(g.dtype)
-            dlosses = xp.broadcast_to(xp.asarray(g, dtype=self.logits.dtype), (n,))
+            dlosses = xp.broadcast_to(g, (n,))
         dlogits = kernels.cross_entropy_bwd(
             self.logits, self.targets, self.lse, dlosses, self.ignore_index, self.label_smoothing
         )

@@ -304,6 +304,14 @@ def test_attention_with_more_heads_than_a_grid_axis_falls_back(rng, device, monk
         tat.attention_fwd(q, q, q)
     o, _ = tat.attention_fwd(q[:1, :1], q[:1, :1], q[:1, :1])  # 1 <= 3 still runs
     assert o.shape == (1, 1, 5, 16)
+    # Through kernels, with attention's choice left to the default, the declined call runs
+    # the reference instead (Triton is picked as it would be for a GPU array; forcing another
+    # op makes NumPy inputs take the dispatching path too).
+    monkeypatch.setattr(kernels, "module_for", lambda op, array: tat)
+    with kernels.use("gelu", "numpy"):
+        o, _ = kernels.attention_fwd(q, q, q, True)
+    o_ref, _ = reference.attention_fwd(*(host(t).astype(np.float64) for t in (q, q, q)), True)
+    np.testing.assert_allclose(host(o), o_ref, rtol=1e-5, atol=1e-6)
 
 
 # ---------------------------------------------------------------- awkward layouts
