@@ -33,6 +33,27 @@ MAX_D = 128
 
 
 @triton.jit
+def _tile(ptr, stride_t, t, n_t, d, n_d):
+    """Rows t (masked below n_t) and columns d (masked below n_d) of a [T, D] slice, 0 outside."""
+    return tl.load(ptr + t[:, None] * stride_t + d[None, :],
+                   mask=(t[:, None] < n_t) & (d[None, :] < n_d), other=0.0)
+
+
+@triton.jit
+def _bwd_scores(q, k, v, do, lse, delta, rows, cols, n_q, n_k, scale,
+                CAUSAL: tl.constexpr, ACC: tl.constexpr, PRECISION: tl.constexpr):
+    """The backward's score block, shared by both backward kernels: p = exp(scale q k^T - lse)
+    (0 where masked) and ds = p * (do v^T - delta)."""
+    s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
+    visible = (rows[:, None] < n_q) & (cols[None, :] < n_k)
+    if CAUSAL:
+        visible = visible & (cols[None, :] <= rows[:, None])
+    p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
+    dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
+    return p, p * (dp - delta[:, None])
+
+
+@triton.jit
 def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
                 stride_qb, stride_qt, stride_kb, stride_kt, stride_vb, stride_vt,
                 stride_ob, stride_ot, stride_lb, n_q, n_k, d_qk, d_v, scale_hi, scale_lo,
@@ -45,8 +66,7 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
     rows = start_m + tl.arange(0, BLOCK_M)
     dk = tl.arange(0, BLOCK_DK)
     dv = tl.arange(0, BLOCK_DV)
-    q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk[None, :],
-                mask=(rows[:, None] < n_q) & (dk[None, :] < d_qk), other=0.0)
+    q = _tile(q_ptr + bh * stride_qb, stride_qt, rows, n_q, dk, d_qk)
     m_i = tl.full((BLOCK_M,), -float("inf"), ACC)
     l_i = tl.zeros((BLOCK_M,), ACC)
     acc = tl.zeros((BLOCK_M, BLOCK_DV), ACC)
@@ -55,8 +75,7 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
         end = tl.minimum(n_k, start_m + BLOCK_M)
     for start_n in range(0, end, BLOCK_N):
         cols = start_n + tl.arange(0, BLOCK_N)
-        k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk[None, :],
-                    mask=(cols[:, None] < n_k) & (dk[None, :] < d_qk), other=0.0)
+        k = _tile(k_ptr + bh * stride_kb, stride_kt, cols, n_k, dk, d_qk)
         s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
         visible = cols[None, :] < n_k
         if CAUSAL:
@@ -67,8 +86,7 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
         p = tl.exp(s - m_new[:, None])
         alpha = tl.exp(m_i - m_new)
         l_i = l_i * alpha + tl.sum(p, axis=1)
-        v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv[None, :],
-                    mask=(cols[:, None] < n_k) & (dv[None, :] < d_v), other=0.0)
+        v = _tile(v_ptr + bh * stride_vb, stride_vt, cols, n_k, dv, d_v)
         acc = acc * alpha[:, None]
         acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION, out_dtype=ACC)
         m_i = m_new
@@ -87,11 +105,8 @@ def _delta_kernel(o_ptr, do_ptr, delta_ptr, stride_ob, stride_ot, stride_db, str
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
     bh = tl.program_id(1).to(tl.int64)
     dv = tl.arange(0, BLOCK_DV)
-    mask = (rows[:, None] < n_q) & (dv[None, :] < d_v)
-    o = tl.load(o_ptr + bh * stride_ob + rows[:, None] * stride_ot + dv[None, :], mask=mask,
-                other=0.0).to(ACC)
-    do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv[None, :], mask=mask,
-                 other=0.0).to(ACC)
+    o = _tile(o_ptr + bh * stride_ob, stride_ot, rows, n_q, dv, d_v).to(ACC)
+    do = _tile(do_ptr + bh * stride_db, stride_dt, rows, n_q, dv, d_v).to(ACC)
     tl.store(delta_ptr + bh * stride_deltab + rows, tl.sum(o * do, axis=1), mask=rows < n_q)
 
 
@@ -109,10 +124,8 @@ def _bwd_dkdv_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dk_ptr, dv
     cols = start_n + tl.arange(0, BLOCK_N)
     dk_idx = tl.arange(0, BLOCK_DK)
     dv_idx = tl.arange(0, BLOCK_DV)
-    k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk_idx[None, :],
-                mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk), other=0.0)
-    v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv_idx[None, :],
-                mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v), other=0.0)
+    k = _tile(k_ptr + bh * stride_kb, stride_kt, cols, n_k, dk_idx, d_qk)
+    v = _tile(v_ptr + bh * stride_vb, stride_vt, cols, n_k, dv_idx, d_v)
     dk = tl.zeros((BLOCK_N, BLOCK_DK), ACC)
     dv = tl.zeros((BLOCK_N, BLOCK_DV), ACC)
     first = 0
@@ -120,20 +133,13 @@ def _bwd_dkdv_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dk_ptr, dv
         first = (start_n // BLOCK_M) * BLOCK_M  # earlier queries cannot see these keys
     for start_m in range(first, n_q, BLOCK_M):
         rows = start_m + tl.arange(0, BLOCK_M)
-        q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk_idx[None, :],
-                    mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk), other=0.0)
-        do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv_idx[None, :],
-                     mask=(rows[:, None] < n_q) & (dv_idx[None, :] < d_v), other=0.0)
+        q = _tile(q_ptr + bh * stride_qb, stride_qt, rows, n_q, dk_idx, d_qk)
+        do = _tile(do_ptr + bh * stride_db, stride_dt, rows, n_q, dv_idx, d_v)
         lse = tl.load(lse_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
         delta = tl.load(delta_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
-        s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
-        visible = (rows[:, None] < n_q) & (cols[None, :] < n_k)
-        if CAUSAL:
-            visible = visible & (cols[None, :] <= rows[:, None])
-        p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
+        p, ds = _bwd_scores(q, k, v, do, lse, delta, rows, cols, n_q, n_k, scale,
+                            CAUSAL, ACC, PRECISION)
         dv = tl.dot(tl.trans(p.to(do.dtype)), do, dv, input_precision=PRECISION, out_dtype=ACC)
-        dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
-        ds = p * (dp - delta[:, None])
         dk = tl.dot(tl.trans(ds.to(q.dtype)), q, dk, input_precision=PRECISION, out_dtype=ACC)
     dk = dk * scale
     tl.store(dk_ptr + bh * stride_dkb + cols[:, None] * stride_dkt + dk_idx[None, :],
@@ -156,10 +162,8 @@ def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
     rows = start_m + tl.arange(0, BLOCK_M)
     dk_idx = tl.arange(0, BLOCK_DK)
     dv_idx = tl.arange(0, BLOCK_DV)
-    q = tl.load(q_ptr + bh * stride_qb + rows[:, None] * stride_qt + dk_idx[None, :],
-                mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk), other=0.0)
-    do = tl.load(do_ptr + bh * stride_db + rows[:, None] * stride_dt + dv_idx[None, :],
-                 mask=(rows[:, None] < n_q) & (dv_idx[None, :] < d_v), other=0.0)
+    q = _tile(q_ptr + bh * stride_qb, stride_qt, rows, n_q, dk_idx, d_qk)
+    do = _tile(do_ptr + bh * stride_db, stride_dt, rows, n_q, dv_idx, d_v)
     lse = tl.load(lse_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
     delta = tl.load(delta_ptr + bh * stride_lb + rows, mask=rows < n_q, other=0.0).to(ACC)
     dq = tl.zeros((BLOCK_M, BLOCK_DK), ACC)
@@ -168,17 +172,10 @@ def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
         end = tl.minimum(n_k, start_m + BLOCK_M)
     for start_n in range(0, end, BLOCK_N):
         cols = start_n + tl.arange(0, BLOCK_N)
-        k = tl.load(k_ptr + bh * stride_kb + cols[:, None] * stride_kt + dk_idx[None, :],
-                    mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk), other=0.0)
-        v = tl.load(v_ptr + bh * stride_vb + cols[:, None] * stride_vt + dv_idx[None, :],
-                    mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v), other=0.0)
-        s = tl.dot(q, tl.trans(k), input_precision=PRECISION).to(ACC) * scale
-        visible = (rows[:, None] < n_q) & (cols[None, :] < n_k)
-        if CAUSAL:
-            visible = visible & (cols[None, :] <= rows[:, None])
-        p = tl.where(visible, tl.exp(s - lse[:, None]), 0.0)
-        dp = tl.dot(do, tl.trans(v), input_precision=PRECISION).to(ACC)
-        ds = p * (dp - delta[:, None])
+        k = _tile(k_ptr + bh * stride_kb, stride_kt, cols, n_k, dk_idx, d_qk)
+        v = _tile(v_ptr + bh * stride_vb, stride_vt, cols, n_k, dv_idx, d_v)
+        _, ds = _bwd_scores(q, k, v, do, lse, delta, rows, cols, n_q, n_k, scale,
+                            CAUSAL, ACC, PRECISION)
         dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION, out_dtype=ACC)
     dq = dq * scale
     tl.store(dq_ptr + bh * stride_dqb + rows[:, None] * stride_dqt + dk_idx[None, :],
