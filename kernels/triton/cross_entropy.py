@@ -18,6 +18,7 @@ import triton.language as tl
 
 from .. import _arrays
 from . import _bridge
+from .softmax import online_step
 
 BLOCK = 4096  # columns per step (vocab 50257 takes 13 steps)
 
@@ -35,10 +36,7 @@ def _fwd_kernel(x_ptr, t_ptr, loss_ptr, lse_ptr, x_row_stride, n_cols, ignore_in
     for start in range(0, n_cols, BLOCK):
         mask = start + cols < n_cols
         x = tl.load(x_row + start + cols, mask=mask, other=-float("inf")).to(ACC)
-        m_new = tl.maximum(m, tl.max(x, axis=0))
-        m_safe = tl.where(m_new == -float("inf"), 0.0, m_new).to(ACC)
-        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe), axis=0)
-        m = m_new
+        m, s = online_step(m, s, x, ACC)  # as softmax's loop does
         x_sum += tl.sum(tl.where(mask, x, 0.0), axis=0)
     lse = m + tl.log(s)
     target = tl.load(t_ptr + row)

@@ -25,6 +25,16 @@ LOOP_BLOCK = 4096    # column block of the looped kernels
 
 
 @triton.jit
+def online_step(m, s, x, ACC: tl.constexpr):
+    """One block of the online softmax: fold the values x into the running max m and the
+    running sum s of exp(value - m), rescaling s when the max grows. Returns (m, s)."""
+    m_new = tl.maximum(m, tl.max(x, axis=0))
+    # While every value seen is -inf, subtract 0 instead to avoid (-inf) - (-inf) = NaN.
+    m_safe = tl.where(m_new == -float("inf"), 0.0, m_new).to(ACC)
+    return m_new, s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe), axis=0)
+
+
+@triton.jit
 def _fwd_row_kernel(x_ptr, y_ptr, x_row_stride, y_row_stride, n_cols,
                     LOG: tl.constexpr, ACC: tl.constexpr, BLOCK: tl.constexpr):
     row = tl.program_id(0).to(tl.int64)
@@ -54,11 +64,7 @@ def _fwd_loop_kernel(x_ptr, y_ptr, x_row_stride, y_row_stride, n_cols,
     for start in range(0, n_cols, BLOCK):
         mask = start + cols < n_cols
         x = tl.load(x_row + start + cols, mask=mask, other=-float("inf")).to(ACC)
-        m_new = tl.maximum(m, tl.max(x, axis=0))
-        # While every value seen is -inf, subtract 0 instead to avoid (-inf) - (-inf) = NaN.
-        m_safe = tl.where(m_new == -float("inf"), 0.0, m_new).to(ACC)
-        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe), axis=0)
-        m = m_new
+        m, s = online_step(m, s, x, ACC)
     log_s = tl.log(s)
     # Pass 2: normalise and write.
     for start in range(0, n_cols, BLOCK):
