@@ -31,7 +31,8 @@ def online_step(m, s, x, ACC: tl.constexpr):
     m_new = tl.maximum(m, tl.max(x, axis=0))
     # While every value seen is -inf, subtract 0 instead to avoid (-inf) - (-inf) = NaN.
     m_safe = tl.where(m_new == -float("inf"), 0.0, m_new).to(ACC)
-    return m_new, s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe), axis=0)
+    s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe), axis=0)
+    return m_new, s
 
 
 @triton.jit
