@@ -30,7 +30,8 @@ def _shape(shape) -> tuple:
     return tuple(int(n) for n in shape)
 
 
-def _make(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+def _make(array, device, requires_grad: bool) -> Tensor:
+    """A tensor of `array` on `device` (copied there unless it is already there)."""
     device = backend.check_device(device or "cpu")
     out = Tensor._wrap(backend.to_device(array, device), False)
     return out.requires_grad_(True) if requires_grad else out
@@ -49,9 +50,8 @@ def ones(*shape, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 def full(shape, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of `shape` filled with `fill_value`."""
     shape = _shape(shape if isinstance(shape, (tuple, list)) else (shape,))
-    xp = backend.xp_for(backend.check_device(device or "cpu"))
-    out = Tensor._wrap(xp.full(shape, fill_value, dtype=as_dtype(dtype) or float32), False)
-    return out.requires_grad_(True) if requires_grad else out
+    xp = backend.xp_for(backend.check_device(device or "cpu"))  # made on the device: no copy
+    return _make(xp.full(shape, fill_value, dtype=as_dtype(dtype) or float32), device, requires_grad)
 
 
 def zeros_like(x: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -87,13 +87,11 @@ def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad: boo
         start, stop = 0, start
     integers = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
     dtype = as_dtype(dtype) if dtype is not None else int64 if integers else float32
-    if integers and np.dtype(dtype).kind in "iu":
-        # integer ranges (positions, row numbers) are made on the device: no copy from the host
-        xp = backend.xp_for(backend.check_device(device or "cpu"))
-        out = Tensor._wrap(xp.arange(start, stop, step, dtype=dtype), False)
-        return out.requires_grad_(True) if requires_grad else out
-    # float ranges come from NumPy, whose rounding the GPU then shares exactly
-    return _make(np.arange(start, stop, step, dtype=dtype), device, requires_grad)
+    # Integer ranges (positions, row numbers) are made on the device: no copy from the host.
+    # Float ranges come from NumPy, so the GPU gets exactly the CPU's rounding.
+    on_device = integers and np.dtype(dtype).kind in "iu"
+    xp = backend.xp_for(backend.check_device(device or "cpu")) if on_device else np
+    return _make(xp.arange(start, stop, step, dtype=dtype), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

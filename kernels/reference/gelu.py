@@ -96,6 +96,14 @@ def _bwd_tanh_block(out, scratch, x, dy):
     out *= dy
 
 
+def _x_phi(x, x_squared, out):
+    """out <- x phi(x) = x exp(-x^2 / 2) / sqrt(2 pi), given x^2 (out may be x_squared)."""
+    np.multiply(x_squared, -0.5, out=out)
+    np.exp(out, out=out)
+    out *= x
+    out *= INV_SQRT_2PI
+
+
 def _fwd_erf32_block(out, scratch, x):
     w = scratch[0]
     np.multiply(x, x, out=w)
@@ -108,14 +116,11 @@ def _fwd_erf32_block(out, scratch, x):
 def _bwd_erf32_block(out, scratch, x, dy):
     w, pdf = scratch[0], scratch[1]
     np.multiply(x, x, out=w)
-    np.multiply(w, -0.5, out=pdf)
-    np.exp(pdf, out=pdf)  # exp(-x^2 / 2)
+    _x_phi(x, w, pdf)
     tanh_form_argument(x, w, out, _PHI_FORM)
     np.tanh(out, out=out)
     out += 1.0
     out *= 0.5  # Phi(x)
-    pdf *= x
-    pdf *= INV_SQRT_2PI  # x phi(x)
     out += pdf
     out *= dy
 
@@ -129,10 +134,7 @@ def _bwd_erf32_from_output_block(out, scratch, x, y, dy):
     np.absolute(x, out=pdf)
     np.copyto(out, 0.5, where=pdf < TINY)  # ... where Phi = 1/2
     np.multiply(x, x, out=pdf)
-    pdf *= -0.5
-    np.exp(pdf, out=pdf)
-    pdf *= x
-    pdf *= INV_SQRT_2PI  # x phi(x)
+    _x_phi(x, pdf, pdf)
     out += pdf
     out *= dy
 

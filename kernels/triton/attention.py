@@ -40,6 +40,13 @@ def _tile(ptr, stride_t, t, n_t, d, n_d):
 
 
 @triton.jit
+def _store_tile(ptr, stride_t, t, n_t, d, n_d, value):
+    """Write `value` to rows t (below n_t) and columns d (below n_d) of a [T, D] slice."""
+    tl.store(ptr + t[:, None] * stride_t + d[None, :], value.to(ptr.dtype.element_ty),
+             mask=(t[:, None] < n_t) & (d[None, :] < n_d))
+
+
+@triton.jit
 def _bwd_scores(q, k, v, do, lse, delta, rows, cols, n_q, n_k, scale,
                 CAUSAL: tl.constexpr, ACC: tl.constexpr, PRECISION: tl.constexpr):
     """The backward's score block, shared by both backward kernels: p = exp(scale q k^T - lse)
@@ -91,8 +98,7 @@ def _fwd_kernel(q_ptr, k_ptr, v_ptr, o_ptr, lse_ptr,
         acc = tl.dot(p.to(v.dtype), v, acc, input_precision=PRECISION, out_dtype=ACC)
         m_i = m_new
     o = acc / l_i[:, None]
-    tl.store(o_ptr + bh * stride_ob + rows[:, None] * stride_ot + dv[None, :],
-             o.to(o_ptr.dtype.element_ty), mask=(rows[:, None] < n_q) & (dv[None, :] < d_v))
+    _store_tile(o_ptr + bh * stride_ob, stride_ot, rows, n_q, dv, d_v, o)
     tl.store(lse_ptr + bh * stride_lb + rows, (m_i + tl.log(l_i)).to(lse_ptr.dtype.element_ty),
              mask=rows < n_q)
 
@@ -142,10 +148,8 @@ def _bwd_dkdv_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dk_ptr, dv
         dv = tl.dot(tl.trans(p.to(do.dtype)), do, dv, input_precision=PRECISION, out_dtype=ACC)
         dk = tl.dot(tl.trans(ds.to(q.dtype)), q, dk, input_precision=PRECISION, out_dtype=ACC)
     dk = dk * scale
-    tl.store(dk_ptr + bh * stride_dkb + cols[:, None] * stride_dkt + dk_idx[None, :],
-             dk.to(dk_ptr.dtype.element_ty), mask=(cols[:, None] < n_k) & (dk_idx[None, :] < d_qk))
-    tl.store(dv_ptr + bh * stride_dvb + cols[:, None] * stride_dvt + dv_idx[None, :],
-             dv.to(dv_ptr.dtype.element_ty), mask=(cols[:, None] < n_k) & (dv_idx[None, :] < d_v))
+    _store_tile(dk_ptr + bh * stride_dkb, stride_dkt, cols, n_k, dk_idx, d_qk, dk)
+    _store_tile(dv_ptr + bh * stride_dvb, stride_dvt, cols, n_k, dv_idx, d_v, dv)
 
 
 @triton.jit
@@ -178,8 +182,7 @@ def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
                             CAUSAL, ACC, PRECISION)
         dq = tl.dot(ds.to(k.dtype), k, dq, input_precision=PRECISION, out_dtype=ACC)
     dq = dq * scale
-    tl.store(dq_ptr + bh * stride_dqb + rows[:, None] * stride_dqt + dk_idx[None, :],
-             dq.to(dq_ptr.dtype.element_ty), mask=(rows[:, None] < n_q) & (dk_idx[None, :] < d_qk))
+    _store_tile(dq_ptr + bh * stride_dqb, stride_dqt, rows, n_q, dk_idx, d_qk, dq)
 
 
 def _heads(x):

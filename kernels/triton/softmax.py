@@ -120,15 +120,20 @@ def _bwd_loop_kernel(y_ptr, dy_ptr, dx_ptr, y_row_stride, dy_row_stride, dx_row_
                  mask=mask)
 
 
+def _pick(n_cols, loop_above, block, row_kernel, loop_kernel):
+    """(kernel, block): one block per row when the row fits, else the looped kernel."""
+    looped = n_cols > (LOOP_ABOVE if loop_above is None else loop_above)
+    block = block or (LOOP_BLOCK if looped else _bridge.next_power_of_2(n_cols))
+    return (loop_kernel if looped else row_kernel), block
+
+
 def _forward(op, x, log, loop_above, block):
     _bridge.check_float_dtype(op, x.dtype)
     x2 = _bridge.rows(x)
     n_rows, n_cols = x2.shape
     y2 = _bridge.empty_like(x, x2.shape)
     if n_rows and n_cols:
-        looped = n_cols > (LOOP_ABOVE if loop_above is None else loop_above)
-        kernel = _fwd_loop_kernel if looped else _fwd_row_kernel
-        block = block or (LOOP_BLOCK if looped else _bridge.next_power_of_2(n_cols))
+        kernel, block = _pick(n_cols, loop_above, block, _fwd_row_kernel, _fwd_loop_kernel)
         kernel[(n_rows,)](_bridge.pointer(x2), _bridge.pointer(y2), _bridge.strides(x2)[0],
                           _bridge.strides(y2)[0], n_cols, LOG=log,
                           ACC=_bridge.accumulator(x.dtype), BLOCK=block,
@@ -142,9 +147,7 @@ def _backward(op, y, dy, log, loop_above, block):
     n_rows, n_cols = y2.shape
     dx2 = _bridge.empty_like(y, y2.shape)
     if n_rows and n_cols:
-        looped = n_cols > (LOOP_ABOVE if loop_above is None else loop_above)
-        kernel = _bwd_loop_kernel if looped else _bwd_row_kernel
-        block = block or (LOOP_BLOCK if looped else _bridge.next_power_of_2(n_cols))
+        kernel, block = _pick(n_cols, loop_above, block, _bwd_row_kernel, _bwd_loop_kernel)
         kernel[(n_rows,)](_bridge.pointer(y2), _bridge.pointer(dy2), _bridge.pointer(dx2),
                           _bridge.strides(y2)[0], _bridge.strides(dy2)[0],
                           _bridge.strides(dx2)[0], n_cols, LOG=log,
