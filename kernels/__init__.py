@@ -34,6 +34,7 @@ __all__ = [
     "matmul", "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd",
     "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
     "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum",
+    "lstm_cell_fwd", "lstm_cell_bwd", "gru_cell_fwd", "gru_cell_bwd", "rnn_cell_fwd", "rnn_cell_bwd",
 ]
 
 
@@ -192,6 +193,69 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, *, lr: float, beta1: float, be
          param, grad, exp_avg, exp_avg_sq, lr=float(lr), beta1=float(beta1), beta2=float(beta2),
          eps=float(eps), weight_decay=float(weight_decay), step=int(step),
          decoupled=bool(decoupled))
+
+
+def lstm_cell_fwd(gx, gh, c):
+    """One LSTM step's elementwise update from the gates' two shares gx, gh [B, 4H]
+    (i, f, g, o blocks) and the cell state c [B, H].
+
+    Returns (state [B, 2H] = [h' | c'], gates [B, 4H] = the activated i, f, g, o, for the
+    backward). See kernels/reference/recurrent.py for the math."""
+    checks.recurrent_cell("lstm_cell_fwd", "lstm_cell", gx, gh, c)
+    if type(gx) is _ND and not _forced:
+        return _reference.lstm_cell_fwd(gx, gh, c)
+    return _run("lstm_cell", "lstm_cell_fwd", gx, gx, gh, c)
+
+
+def lstm_cell_bwd(dh, dc, c, c_new, gates):
+    """From the gradients of h' and c' [B, H], the previous and new cell states and the saved
+    gates: (dgates [B, 4H], the gradient of gx and of gh; dc [B, H], the previous cell
+    state's)."""
+    checks.recurrent_cell_bwd("lstm_cell_bwd", 4, gates, dh=dh, dc=dc, c=c, c_new=c_new)
+    if type(gates) is _ND and not _forced:
+        return _reference.lstm_cell_bwd(dh, dc, c, c_new, gates)
+    return _run("lstm_cell", "lstm_cell_bwd", gates, dh, dc, c, c_new, gates)
+
+
+def gru_cell_fwd(gx, gh, h):
+    """One GRU step from the gates' shares gx, gh [B, 3H] (r, z, n blocks; gh includes b_hh)
+    and the state h [B, H]. Returns (h' [B, H], saved [B, 4H] = [r, z, n, gh_n])."""
+    checks.recurrent_cell("gru_cell_fwd", "gru_cell", gx, gh, h)
+    if type(gx) is _ND and not _forced:
+        return _reference.gru_cell_fwd(gx, gh, h)
+    return _run("gru_cell", "gru_cell_fwd", gx, gx, gh, h)
+
+
+def gru_cell_bwd(dh, h, saved):
+    """From the gradient of h' [B, H], the previous state and the saved activations:
+    (dgx [B, 3H], dgh [B, 3H], dh [B, H] through the update gate's direct path z h only)."""
+    checks.recurrent_cell_bwd("gru_cell_bwd", 4, saved, dh=dh, h=h)
+    if type(saved) is _ND and not _forced:
+        return _reference.gru_cell_bwd(dh, h, saved)
+    return _run("gru_cell", "gru_cell_bwd", saved, dh, h, saved)
+
+
+def rnn_cell_fwd(gx, gh, nonlinearity: str = "tanh"):
+    """One plain RNN step: h' = tanh(gx + gh) or relu(gx + gh), gx and gh [B, H]."""
+    checks.recurrent_cell("rnn_cell_fwd", "rnn_cell", gx, gh, None)
+    _check_nonlinearity("rnn_cell_fwd", nonlinearity)
+    if type(gx) is _ND and not _forced:
+        return _reference.rnn_cell_fwd(gx, gh, nonlinearity)
+    return _run("rnn_cell", "rnn_cell_fwd", gx, gx, gh, nonlinearity)
+
+
+def rnn_cell_bwd(dh, h_new, nonlinearity: str = "tanh"):
+    """The pre-activation's gradient (of gx and of gh) from dh' and the step's output h'."""
+    checks.recurrent_cell_bwd("rnn_cell_bwd", 0, None, dh=dh, h_new=h_new)
+    _check_nonlinearity("rnn_cell_bwd", nonlinearity)
+    if type(h_new) is _ND and not _forced:
+        return _reference.rnn_cell_bwd(dh, h_new, nonlinearity)
+    return _run("rnn_cell", "rnn_cell_bwd", h_new, dh, h_new, nonlinearity)
+
+
+def _check_nonlinearity(op: str, nonlinearity: str) -> None:
+    if nonlinearity != "tanh" and nonlinearity != "relu":
+        raise ValueError(f"{op}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
 def column_sum(rows):

@@ -238,3 +238,47 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, step):
             raise ValueError(f"adam_update: {name} is read-only; the update is in place")
     if int(step) < 1:
         raise ValueError(f"adam_update: step counts from 1, got {step}")
+
+
+_GATES = {"lstm_cell": 4, "gru_cell": 3, "rnn_cell": 1}  # gate blocks per cell
+
+
+def recurrent_cell(op, cell, gx, gh, state, hidden=None):
+    """gx, gh [B, k H] (k gate blocks of H columns) and a state [B, H]; floats, one device.
+    `state` may be None (the plain RNN's forward takes none; then `hidden` gives H)."""
+    k = _GATES[cell]
+    if (_float_nd(gx) and _float_nd(gh) and gx.ndim == 2 and gx.shape == gh.shape
+            and (state is None or (_float_nd(state) and state.shape == (gx.shape[0], gx.shape[1] // k)))
+            and gx.shape[1] % k == 0):
+        return
+    check_float(op, gx=gx, gh=gh, state=state)
+    check_same_module(op, gx=gx, gh=gh, state=state)
+    if gx.ndim != 2 or tuple(gx.shape) != tuple(gh.shape):
+        raise _fail(op, "gx and gh must be 2-D [B, G] of one shape", gx=gx, gh=gh)
+    if gx.shape[1] % k:
+        raise _fail(op, f"the gate axis must hold {k} blocks of H columns", gx=gx)
+    h = gx.shape[1] // k
+    if state is not None and tuple(state.shape) != (gx.shape[0], h):
+        raise _fail(op, f"the state must be [B, H] = [{gx.shape[0]}, {h}] for {k} gate blocks of "
+                    f"H = {h}", gx=gx, state=state)
+
+
+def recurrent_cell_bwd(op, saved_blocks, saved, **hidden):
+    """The [B, H] arrays in `hidden` share one shape; `saved` (the forward's saved activations,
+    None for the plain RNN) is [B, saved_blocks * H]; all float, on one device."""
+    first = next(iter(hidden.values()))
+    if (_float_nd(first) and first.ndim == 2 and all(_float_nd(a) and a.shape == first.shape
+                                                     for a in hidden.values())
+            and (saved is None or (_float_nd(saved)
+                                   and saved.shape == (first.shape[0], saved_blocks * first.shape[1])))):
+        return
+    check_float(op, saved=saved, **hidden)
+    check_same_module(op, saved=saved, **hidden)
+    if first.ndim != 2:
+        raise _fail(op, "expected 2-D [B, H] arrays", **hidden)
+    for name, array in hidden.items():
+        if tuple(array.shape) != tuple(first.shape):
+            raise _fail(op, f"{name} must be [B, H] = {list(first.shape)}", **hidden)
+    if saved is not None and tuple(saved.shape) != (first.shape[0], saved_blocks * first.shape[1]):
+        raise _fail(op, f"the saved activations must be [B, {saved_blocks} H] = "
+                    f"[{first.shape[0]}, {saved_blocks * first.shape[1]}]", saved=saved, **hidden)

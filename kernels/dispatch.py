@@ -34,6 +34,9 @@ REGISTRY: dict[str, dict[str, str]] = {
     "attention": {"numpy": "kernels.reference", "triton": "kernels.triton.attention"},
     "gelu": {"numpy": "kernels.reference", "cupy": "kernels.cupy.gelu"},
     "adam_update": {"numpy": "kernels.reference", "cupy": "kernels.cupy.adam"},
+    "lstm_cell": {"numpy": "kernels.reference", "triton": "kernels.triton.recurrent"},
+    "gru_cell": {"numpy": "kernels.reference", "triton": "kernels.triton.recurrent"},
+    "rnn_cell": {"numpy": "kernels.reference", "triton": "kernels.triton.recurrent"},
 }
 
 # What a CuPy array runs by default, per op (falls back to "numpy" when unavailable).
@@ -41,6 +44,7 @@ GPU_PREFERENCE = {
     "matmul": "triton", "softmax": "triton", "log_softmax": "triton",
     "cross_entropy": "triton", "layer_norm": "triton", "attention": "triton",
     "gelu": "cupy", "adam_update": "cupy",
+    "lstm_cell": "triton", "gru_cell": "triton", "rnn_cell": "triton",
 }
 
 # The library each implementation needs; "numpy" needs nothing beyond NumPy.

@@ -9,6 +9,8 @@
     module.py      Module, Parameter, ModuleList, ModuleDict, Sequential
     layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
     attention.py   MultiheadAttention, TransformerBlock
+    recurrent.py   RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell (PyTorch's signatures)
+    utils/rnn.py   PackedSequence, pack_padded_sequence, pad_packed_sequence, pad_sequence
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
     composite.py   the same ops composed of engine primitives (the oracle, and the masked paths)
@@ -18,9 +20,12 @@ from . import composite, functional, fused
 from .attention import MultiheadAttention, TransformerBlock
 from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from . import utils
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
     "Linear", "LayerNorm", "Embedding", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
     "MultiheadAttention", "TransformerBlock", "functional", "fused", "composite",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "utils",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.recurrent import gru_cell, lstm_cell, recurrence, rnn_relu_cell, rnn_tanh_cell
 from ..random import uniform
 from ..tensor import Tensor
 from . import composite
@@ -36,6 +37,7 @@ __all__ = [
     "linear", "relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
     "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "layer_norm",
     "scaled_dot_product_attention", "self_attention", "embedding",
+    "recurrence", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

@@ -6,6 +6,8 @@ and the plain functions that Tensor methods and `minigrad.*` call.
     reduce.py        sum mean max min var argmax argmin
     shape.py         reshape transpose broadcast_to getitem concatenate stack split, device copies
     linalg.py        matmul
+    recurrent.py     the recurrent layers' time loop (LSTM, GRU, RNN) as one fused op
 """
 
 from . import activation, elementwise, linalg, reduce, shape  # noqa: F401
+from . import recurrent  # noqa: F401
