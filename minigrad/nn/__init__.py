@@ -8,8 +8,9 @@
 
     module.py      Module, Parameter, ModuleList, ModuleDict, Sequential
     layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
-    attention.py   MultiheadAttention, TransformerBlock
+    attention.py   MultiheadAttention (PyTorch's), CausalSelfAttention and TransformerBlock (minigrad's GPT parts)
     recurrent.py   RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell (PyTorch's signatures)
+    transformer.py TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, ..., Transformer
     utils/rnn.py   PackedSequence, pack_padded_sequence, pad_packed_sequence, pad_sequence
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
@@ -17,15 +18,18 @@
 """
 
 from . import composite, functional, fused
-from .attention import MultiheadAttention, TransformerBlock
+from .attention import CausalSelfAttention, MultiheadAttention, TransformerBlock
 from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
 from . import utils
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
     "Linear", "LayerNorm", "Embedding", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
-    "MultiheadAttention", "TransformerBlock", "functional", "fused", "composite",
+    "MultiheadAttention", "CausalSelfAttention", "TransformerBlock", "functional", "fused", "composite",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "utils",
+    "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
 ]

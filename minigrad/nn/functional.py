@@ -2,7 +2,7 @@
 
     import minigrad.nn.functional as F
     loss = F.cross_entropy(logits, targets)            # logits [B, T, C], targets [B, T]
-    y = F.scaled_dot_product_attention(q, k, v, causal=True)
+    y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
 These check their arguments (errors name the function, the shapes and the
 dtypes), then call one fused op from fused.py where one covers the case, or the
@@ -177,49 +177,79 @@ def embedding(indices, weight: Tensor) -> Tensor:
 # ---- attention -------------------------------------------------------------------------------
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, mask=None,
-                                 scale: float | None = None, dropout_p: float = 0.0) -> Tensor:
-    """softmax(q k^T * scale + mask) v for q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv].
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query key^T * scale + mask) value, as PyTorch's F.scaled_dot_product_attention.
 
-    scale defaults to 1 / sqrt(D). causal: query i attends to keys j <= i, aligned at
-    the top-left corner when Tq != Tk (PyTorch's convention). mask: a bool tensor
-    (True = may attend) or a float tensor added to the scores, broadcastable to
-    [..., Tq, Tk]; it cannot be combined with causal (as in PyTorch). dropout_p
-    drops attention weights (always, like PyTorch's function: pass 0.0 at eval time).
+    query [..., L, E], key [..., S, E], value [..., S, Ev] -> [..., L, Ev]; batch dims
+    broadcast. scale defaults to 1 / sqrt(E). attn_mask, broadcastable to [..., L, S]: a
+    bool mask says which keys take part (True = attend, False = masked out), a float mask
+    is added to the scores. is_causal=True: query i attends to keys j <= i, aligned at the
+    top-left corner when L != S; it cannot be combined with attn_mask. dropout_p drops
+    attention weights, always (the function knows no training mode: pass 0.0 to evaluate).
+    enable_gqa=True lets key and value have fewer heads (axis -3) than query, each shared
+    by a group of query heads (grouped-query attention).
 
-    Without mask and dropout this is one fused op (kernels.attention_fwd/bwd); with
-    them it is the composite of matmul, where, softmax and dropout.
+    Without a mask and dropout this is one fused op (kernels.attention_fwd/bwd, the flash
+    kernels on the GPU); otherwise the composite of matmul, masking, softmax and dropout.
+    A row whose keys are all masked out gives NaN, as in PyTorch.
     """
     op = "scaled_dot_product_attention"
-    for name, t in (("q", q), ("k", k), ("v", v)):
+    q, k, v = query, key, value
+    for name, t in (("query", q), ("key", k), ("value", v)):
         _check_float_tensor(op, name, t)
         if t.ndim < 2:
-            raise ValueError(f"{op}: {name} must be at least 2-D [..., T, D], got {_describe(t)}")
+            raise ValueError(f"{op}: {name} must be at least 2-D [..., T, E], got {_describe(t)}")
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2] or not q.dtype == k.dtype == v.dtype:
         raise ValueError(
-            f"{op}: expected q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] of one dtype, "
-            f"got q {_describe(q)}, k {_describe(k)}, v {_describe(v)}"
+            f"{op}: expected query [..., L, E], key [..., S, E], value [..., S, Ev] of one dtype, "
+            f"got query {_describe(q)}, key {_describe(k)}, value {_describe(v)}"
         )
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
+    if enable_gqa:
+        k, v = _repeat_kv_heads(op, q, k), _repeat_kv_heads(op, q, v)
+    try:
+        batch = np.broadcast_shapes(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
+    except ValueError:
+        raise ValueError(f"{op}: the batch dims of query {_describe(q)}, key {_describe(k)} and value "
+                         f"{_describe(v)} do not broadcast (enable_gqa=True shares key/value heads)") from None
+    mask = attn_mask
     if mask is not None:
-        if causal:
-            raise ValueError(f"{op}: give either causal=True or a mask, not both (fold the causal mask into yours)")
+        if is_causal:
+            raise ValueError(f"{op}: give attn_mask or is_causal=True, not both (fold the causal mask into "
+                             f"yours)")
         if not isinstance(mask, Tensor):
             mask = tensor(mask, device=q.device, dtype=np.bool_ if np.asarray(mask).dtype == np.bool_ else q.dtype)
+        scores = tuple(batch) + (q.shape[-2], k.shape[-2])
         try:
-            np.broadcast_shapes(tuple(mask.shape), tuple(q.shape[:-1]) + (k.shape[-2],))
+            np.broadcast_shapes(tuple(mask.shape), scores)
         except ValueError:
-            raise ValueError(
-                f"{op}: mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape "
-                f"{tuple(q.shape[:-1]) + (k.shape[-2],)}"
-            ) from None
+            raise ValueError(f"{op}: attn_mask of shape {tuple(mask.shape)} does not broadcast to the "
+                             f"scores' shape {scores}") from None
         if mask.dtype != np.bool_ and mask.dtype != q.dtype:
-            raise TypeError(f"{op}: a float mask must have the dtype of q ({q.dtype}), got {mask.dtype}")
+            raise TypeError(f"{op}: attn_mask must be bool (True = attend) or have the query's dtype "
+                            f"({q.dtype}) to be added, got {mask.dtype}")
     same_batch = q.shape[:-2] == k.shape[:-2] == v.shape[:-2]
     if mask is None and dropout_p == 0.0 and same_batch:
-        return FusedAttention.apply(q, k, v, causal=bool(causal), scale=scale)
-    return composite.attention_composite(q, k, v, causal=causal, mask=mask, scale=scale, dropout_p=dropout_p)
+        return FusedAttention.apply(q, k, v, causal=bool(is_causal), scale=scale)
+    return composite.attention_composite(q, k, v, causal=bool(is_causal), mask=mask, scale=scale,
+                                         dropout_p=dropout_p)
+
+
+def _repeat_kv_heads(op: str, q: Tensor, kv: Tensor) -> Tensor:
+    """[..., Hkv, S, E] -> [..., Hq, S, E], each key/value head repeated for Hq / Hkv query heads
+    in a row (PyTorch's repeat_interleave on axis -3)."""
+    if q.ndim < 3 or kv.ndim < 3 or q.shape[-3] % kv.shape[-3]:
+        raise ValueError(f"{op}: enable_gqa needs [..., heads, T, E] tensors whose query heads are a multiple "
+                         f"of the key/value heads, got query {_describe(q)} and {_describe(kv)}")
+    groups = q.shape[-3] // kv.shape[-3]
+    if groups == 1:
+        return kv
+    lead, heads = tuple(kv.shape[:-3]), kv.shape[-3]
+    grouped = kv.unsqueeze(-3).expand(*lead, heads, groups, *kv.shape[-2:])
+    return grouped.reshape(*lead, heads * groups, *kv.shape[-2:])
 
 
 def self_attention(qkv: Tensor, num_heads: int, causal: bool = False, scale: float | None = None) -> Tensor:

@@ -51,7 +51,7 @@ def _attention(draw):
         tk = max(tk, tq)  # top-left causal with Tk < Tq leaves rows with no key: NaN, as PyTorch
     lead = draw(st.sampled_from([(2,), (1, 2)]))
     q, k, v = tensor(draw, lead + (tq, dim)), tensor(draw, lead + (tk, dim)), tensor(draw, lead + (tk, dim))
-    return (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, causal=causal)), [q, k, v]
+    return (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal)), [q, k, v]
 
 
 def _self_attention(draw):

@@ -119,11 +119,11 @@ def _torch_mha(d, heads, rng):
 
 
 @pytest.mark.parametrize("causal", [False, True])
-def test_multihead_self_attention(causal):
+def test_causal_self_attention_loads_a_torch_multihead_attention(causal):
     rng = np.random.default_rng(4)
     b, t, d, heads = 2, 5, 12, 3
     theirs = _torch_mha(d, heads, rng)
-    ours = nn.MultiheadAttention(d, heads, causal=causal, dtype="float64")
+    ours = nn.CausalSelfAttention(d, heads, causal=causal, dtype="float64")
     _copy_weights(ours, theirs)
     x, tx = _pair(rng.standard_normal((b, t, d)))
     mask = torch.triu(torch.ones(t, t, dtype=torch.bool), 1) if causal else None  # torch: True = blocked
@@ -135,11 +135,11 @@ def test_multihead_self_attention(causal):
     _compare_params(ours, theirs)
 
 
-def test_multihead_cross_attention_with_tq_not_tk_and_a_mask():
+def test_causal_self_attention_cross_attention_with_tq_not_tk_and_a_mask():
     rng = np.random.default_rng(5)
     b, tq, tk, d, heads = 2, 3, 6, 8, 2
     theirs = _torch_mha(d, heads, rng)
-    ours = nn.MultiheadAttention(d, heads, dtype="float64")
+    ours = nn.CausalSelfAttention(d, heads, causal=False, dtype="float64")
     _copy_weights(ours, theirs)
     q, tq_ = _pair(rng.standard_normal((b, tq, d)))
     kv, tkv = _pair(rng.standard_normal((b, tk, d)))
@@ -276,7 +276,7 @@ def test_scaled_dot_product_attention(tq, tk, kind):
         bias = rng.standard_normal((1, 3, tq, tk))
         mask, tmask = mg.tensor(bias, dtype="float64"), torch.tensor(bias)
     causal = kind == "causal"
-    y = F.scaled_dot_product_attention(q, k, v, causal=causal, mask=mask)
+    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
     ty = TF.scaled_dot_product_attention(tq_, tk_, tv, attn_mask=tmask, is_causal=causal)
     _close(y, ty)
     _backward_both(y, ty, rng)

@@ -51,7 +51,7 @@ def test_tiny_gpt_step_matches_cpu():
 def test_sdpa_with_mask_and_dropout_runs_on_gpu():
     q = mg.randn(2, 2, 5, 4, device="cuda", requires_grad=True)
     keep = mg.tensor(np.tril(np.ones((5, 5), bool)), device="cuda")
-    out = F.scaled_dot_product_attention(q, q, q, mask=keep, dropout_p=0.2)
+    out = F.scaled_dot_product_attention(q, q, q, attn_mask=keep, dropout_p=0.2)
     out.sum().backward()
     assert out.device == "cuda" and q.grad.device == "cuda"
 

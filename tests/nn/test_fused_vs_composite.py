@@ -90,7 +90,7 @@ def test_attention(seed, causal):
     inputs = [_leaf(rng, *lead, tq, d), _leaf(rng, *lead, tk, d), _leaf(rng, *lead, tk, dv)]
     scale = None if seed % 2 else 0.3
     assert_same(
-        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, causal=causal, scale=scale),
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal, scale=scale),
         lambda q, k, v: composite.attention_composite(q, k, v, causal=causal, scale=scale),
         inputs, seed,
     )

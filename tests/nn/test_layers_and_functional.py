@@ -42,15 +42,15 @@ def test_embedding_gradient():
 
 
 @pytest.mark.parametrize("causal", [False, True])
-def test_multihead_attention_gradients(causal):
+def test_causal_self_attention_gradients(causal):
     mg.manual_seed(1)
-    mha = nn.MultiheadAttention(6, 2, causal=causal, dtype="float64")
+    mha = nn.CausalSelfAttention(6, 2, causal=causal, dtype="float64")
     assert _gradcheck_module(mha, _x(2, 4, 6))  # fused self-attention path
 
 
-def test_multihead_cross_attention_gradients_with_mask():
+def test_causal_self_attention_cross_attention_gradients_with_mask():
     mg.manual_seed(2)
-    mha = nn.MultiheadAttention(4, 2, dtype="float64")
+    mha = nn.CausalSelfAttention(4, 2, causal=False, dtype="float64")
     keep = mg.tensor(np.array([[True, False, True], [True, True, False]]))
     q, kv = _x(1, 2, 4, seed=1), _x(1, 3, 4, seed=2)
     assert mg.gradcheck(lambda q, kv, *p: mha(q, kv, kv, mask=keep), [q, kv] + mha.parameters(), atol=1e-6, rtol=1e-4)
@@ -75,7 +75,7 @@ def test_loss_gradients(reduction):
 def test_sdpa_with_float_mask_gradient_reaches_the_mask():
     q, k, v = _x(2, 3, 2, seed=8), _x(2, 4, 2, seed=9), _x(2, 4, 3, seed=10)
     bias = _x(3, 4, seed=11)
-    assert mg.gradcheck(lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, mask=m), [q, k, v, bias])
+    assert mg.gradcheck(lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), [q, k, v, bias])
 
 
 # ---- cross-entropy semantics ------------------------------------------------------------------
@@ -176,9 +176,9 @@ def test_train_and_eval_switch_dropout_inside_a_model():
     assert not np.array_equal(model(x).numpy(), model(x).numpy())
 
 
-def test_multihead_attention_dropout_only_in_training():
+def test_causal_self_attention_dropout_only_in_training():
     mg.manual_seed(0)
-    mha = nn.MultiheadAttention(8, 2, dropout=0.5)
+    mha = nn.CausalSelfAttention(8, 2, dropout=0.5)
     x = mg.randn(2, 5, 8)
     mha.eval()
     np.testing.assert_array_equal(mha(x).numpy(), mha(x).numpy())
@@ -242,13 +242,13 @@ def test_embedding_index_out_of_range_and_float_indices():
 def test_attention_shape_errors():
     with pytest.raises(ValueError, match="scaled_dot_product_attention: expected q"):
         F.scaled_dot_product_attention(mg.ones(1, 3, 4), mg.ones(1, 3, 5), mg.ones(1, 3, 5))
-    with pytest.raises(ValueError, match="either causal=True or a mask"):
-        F.scaled_dot_product_attention(mg.ones(3, 4), mg.ones(3, 4), mg.ones(3, 4), causal=True,
-                                       mask=mg.tensor(np.ones((3, 3), bool)))
-    with pytest.raises(ValueError, match="MultiheadAttention: query must be \\[B, T, 8\\]"):
-        nn.MultiheadAttention(8, 2)(mg.ones(2, 3, 6))
+    with pytest.raises(ValueError, match="give attn_mask or is_causal=True, not both"):
+        F.scaled_dot_product_attention(mg.ones(3, 4), mg.ones(3, 4), mg.ones(3, 4), is_causal=True,
+                                       attn_mask=mg.tensor(np.ones((3, 3), bool)))
+    with pytest.raises(ValueError, match="CausalSelfAttention: query must be \\[B, T, 8\\]"):
+        nn.CausalSelfAttention(8, 2)(mg.ones(2, 3, 6))
     with pytest.raises(ValueError, match="divisible by num_heads"):
-        nn.MultiheadAttention(8, 3)
+        nn.CausalSelfAttention(8, 3)
 
 
 def test_float32_model_runs_end_to_end():
