@@ -68,7 +68,8 @@ def attention_composite(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, m
 
     q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv]; batch dims broadcast.
     causal: query i sees keys j <= i (top-left aligned). mask: bool (True = keep)
-    or float (added to the scores), broadcastable to [..., Tq, Tk].
+    or float (added to the scores), broadcastable to [..., Tq, Tk]. A query whose keys are
+    all masked out gets zero weights (output 0, gradient 0), as in PyTorch.
     """
     from .functional import dropout  # functional imports this module
 
@@ -84,7 +85,12 @@ def attention_composite(q: Tensor, k: Tensor, v: Tensor, causal: bool = False, m
             scores = scores.masked_fill(Tensor._wrap(~mask.data, False), -np.inf)
         else:
             scores = scores + mask
-    weights = ops.activation.softmax(scores, axis=-1)
+    masked_rows = (scores.data == -np.inf).all(axis=-1, keepdims=True)
+    if masked_rows.any():  # a query with no key left attends to nothing: 0, not 0/0 (PyTorch's safe softmax)
+        masked_rows = Tensor._wrap(masked_rows, False)
+        weights = ops.activation.softmax(scores.masked_fill(masked_rows, 0.0), axis=-1).masked_fill(masked_rows, 0.0)
+    else:
+        weights = ops.activation.softmax(scores, axis=-1)
     if dropout_p:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ v
