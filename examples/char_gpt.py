@@ -4,6 +4,7 @@
     python examples/char_gpt.py --text my_book.txt --steps 2000  # your own text
     python examples/char_gpt.py --checkpoint gpt.safetensors --stop-at 300    # train half, save...
     python examples/char_gpt.py --checkpoint gpt.safetensors --resume         # ...and finish later
+    python examples/char_gpt.py --model lstm                     # a recurrent language model instead
 
 The model reads a window of characters and predicts, at every position t, the
 character at t + 1. It is GPT-2's architecture at toy size (shaped like nanoGPT's
@@ -16,6 +17,16 @@ model.py):
 The last line is weight tying: the matrix that turns a character into a vector
 also scores how well a vector matches each character, which saves V x C parameters
 and helps small models.
+
+--model lstm swaps the transformer blocks for a recurrent network, the classic
+character model before transformers (the same embedding, the same tied head):
+
+    x = tok_emb[idx]                                        [B, T, C]
+    h = nn.LSTM(C, C, num_layers=n_layer)(x)                [B, T, C]   left to right, a state carried along
+    logits = h @ tok_emb^T                                  [B, T, V]
+
+It has no position embedding and no block_size limit of its own: position t sees
+characters 0..t through the LSTM's state rather than through attention.
 
 Training is AdamW with weight decay on the matrices only (decaying biases, LayerNorm
 gains and position offsets towards 0 only hurts), a linear warm-up then a cosine
@@ -53,6 +64,7 @@ class GPTConfig:
     n_head: int = 4
     n_embd: int = 64
     dropout: float = 0.0
+    model: str = "gpt"  # or "lstm": CharLSTM
 
 
 class GPT(nn.Module):
@@ -121,6 +133,29 @@ class GPT(nn.Module):
         return idx
 
 
+class CharLSTM(nn.Module):
+    """The recurrent alternative (--model lstm): embedding, an n_layer LSTM, the tied head."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
+        self.tok_emb.weight.data[...] = generator().uniform(-0.1, 0.1, size=self.tok_emb.weight.shape)
+        self.drop = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(config.n_embd, config.n_embd, num_layers=config.n_layer, batch_first=True,
+                            dropout=config.dropout if config.n_layer > 1 else 0.0)
+
+    def forward(self, idx: mg.Tensor, targets: mg.Tensor | None = None):
+        """idx [B, T] int64 -> (logits [B, T, vocab], mean cross-entropy against targets [B, T] or None)."""
+        h, _ = self.lstm(self.drop(self.tok_emb(idx)))
+        logits = self.drop(h) @ self.tok_emb.weight.T  # weight tying, as in the GPT
+        v = self.config.vocab_size
+        loss = None if targets is None else F.cross_entropy(logits.reshape(-1, v), targets.reshape(-1))
+        return logits, loss
+
+    generate = GPT.generate  # the same sampling loop: it reads the last block_size characters
+
+
 def get_batch(ids: np.ndarray, batch_size: int, block_size: int, rng: np.random.Generator, device: str):
     """batch_size random windows of the token stream: inputs x and targets y = x shifted by one."""
     starts = rng.integers(0, len(ids) - block_size, size=batch_size)
@@ -153,6 +188,8 @@ def configure_optimizer(model: GPT, args) -> mg.optim.AdamW:
 def parse_args(argv):
     parser = example_parser(__doc__.splitlines()[0], steps=600, batch_size=32, lr=3e-3)
     parser.add_argument("--text", metavar="FILE", help="train on this UTF-8 text file (default: Python's own source)")
+    parser.add_argument("--model", choices=("gpt", "lstm"), default="gpt",
+                        help="transformer blocks (gpt) or a recurrent network (lstm); default: gpt")
     parser.add_argument("--block-size", type=int, default=64)
     parser.add_argument("--n-layer", type=int, default=2)
     parser.add_argument("--n-head", type=int, default=4)
@@ -199,14 +236,16 @@ def main(argv: list[str] | None = None) -> dict:
     if len(val_ids) <= args.block_size:
         sys.exit(f"the text is too short: {len(ids)} characters leave no validation window of {args.block_size + 1}")
 
-    config = GPTConfig(chars.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout)
-    model = GPT(config).to(device)
+    config = GPTConfig(chars.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout,
+                       args.model)
+    model = (CharLSTM if args.model == "lstm" else GPT)(config).to(device)
     optimizer = configure_optimizer(model, args)
     schedule = mg.optim.lr_scheduler.LinearWarmupCosine(
         optimizer, warmup_steps=args.warmup, total_steps=args.steps, min_lr=args.min_lr
     )
     n_params = sum(p.size for p in model.parameters())
-    log(f"{len(ids):,} characters, vocabulary {chars.vocab_size}; GPT with {n_params:,} parameters; device {device}")
+    log(f"{len(ids):,} characters, vocabulary {chars.vocab_size}; {args.model.upper()} with {n_params:,} parameters; "
+        f"device {device}")
 
     step = 0
     history = {"step": [], "train": [], "val": []}

@@ -27,6 +27,7 @@ NEEDS = {  # tutorial -> modules it needs, beyond NumPy
     "tutorial_2_mlp_digits.md": ["minigrad.nn", "minigrad.optim", "minigrad.data"],
     "tutorial_3_attention_gpt.md": ["minigrad.nn", "minigrad.optim"],
     "tutorial_4_triton_kernel.md": ["triton", "torch"],
+    "tutorial_5_recurrent.md": ["minigrad.nn"],
 }
 
 
@@ -60,8 +61,8 @@ RUNNER = (
 )
 
 
-def test_there_are_four_tutorials():
-    assert [t[:10] for t in TUTORIALS] == ["tutorial_1", "tutorial_2", "tutorial_3", "tutorial_4"]
+def test_there_are_five_tutorials():
+    assert [t[:10] for t in TUTORIALS] == ["tutorial_1", "tutorial_2", "tutorial_3", "tutorial_4", "tutorial_5"]
 
 
 @pytest.mark.parametrize("name", TUTORIALS)
