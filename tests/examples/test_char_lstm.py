@@ -50,3 +50,9 @@ def test_lstm_resume_continues_to_the_same_numbers(text_file, tmp_path):
                              "--resume"])
     assert resumed["val_loss"] == pytest.approx(straight["val_loss"], abs=1e-6)
     assert resumed["sample"] == straight["sample"]
+
+
+def test_each_model_has_its_own_default_learning_rate():
+    assert char_gpt.parse_args([]).lr == 3e-3
+    assert char_gpt.parse_args(["--model", "lstm"]).lr == 1e-2
+    assert char_gpt.parse_args(["--model", "lstm", "--lr", "5e-3"]).lr == 5e-3
