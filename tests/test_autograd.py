@@ -175,5 +175,5 @@ def test_in_place_update_under_no_grad_keeps_the_leaf():
 
 def test_in_place_on_a_tensor_that_requires_grad_is_refused_while_recording():
     w = mg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="in-place"):
+    with pytest.raises(RuntimeError, match="a leaf tensor that requires grad cannot be changed in place"):
         w += 1
