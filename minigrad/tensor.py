@@ -409,7 +409,7 @@ class Tensor:
         create_graph=True records the backward, so the gradients can be differentiated
         again; inputs= limits the accumulation to those tensors.
         """
-        _autograd.backward(self, None if gradient is None else gradient, retain_graph, create_graph, inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""

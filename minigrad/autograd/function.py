@@ -224,6 +224,11 @@ class Function:
     - An op whose backward calls a kernel names a `composite`: a function taking
       forward's arguments as Tensors (and the same keyword parameters) that computes
       the same result from recorded ops. The engine differentiates the composite.
+
+    PyTorch's style works too: a subclass whose `forward(ctx, *tensors)` and
+    `backward(ctx, *grads)` are staticmethods gets PyTorch's semantics (forward runs on
+    Tensors without recording, `ctx.save_for_backward(...)`, `ctx.saved_tensors`,
+    backward returns Tensors), so a custom Function from a PyTorch tutorial runs as it is.
     """
 
     differentiable = True  # False for ops whose output never requires grad
@@ -233,7 +238,25 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            _adopt_pytorch_style(cls)
         OPS[cls.__name__] = cls
+
+    # PyTorch's ctx API, for Functions written in PyTorch's style
+    def save_for_backward(self, *tensors) -> None:
+        """Keep these tensors for backward (PyTorch's ctx.save_for_backward)."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What save_for_backward kept (PyTorch's ctx.saved_tensors)."""
+        return getattr(self, "_saved", ())
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Accepted for PyTorch code; minigrad's custom Functions have one differentiable output."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch code; gradients reaching backward are always arrays of zeros or more."""
 
     @property
     def name(self) -> str:
@@ -287,6 +310,49 @@ class Function:
         """Drop saved arrays and inputs so their memory can go; the node is then spent."""
         self.__dict__.clear()
         self.freed = True
+
+
+def _adopt_pytorch_style(cls) -> None:
+    """Give a Function written in PyTorch's style (static forward(ctx, ...) and backward(ctx, ...))
+    minigrad's machinery: `apply` runs the user's forward on Tensors under no_grad and records the
+    node; the node's backward calls the user's backward with Tensors."""
+    user_forward = cls.__dict__["forward"].__func__
+    user_backward = cls.__dict__.get("backward")
+    if not isinstance(user_backward, staticmethod):
+        raise TypeError(f"{cls.__name__}: forward is a staticmethod (PyTorch's style), so backward(ctx, *grads) "
+                        "must be one too")
+    user_backward = user_backward.__func__
+
+    def apply(cls_, *inputs, **kwargs):
+        node = cls_.__new__(cls_)
+        with no_grad():
+            out = user_forward(node, *inputs, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls_.__name__}.forward must return one Tensor (a custom Function has one output "
+                            f"here), got {type(out).__name__}")
+        if any(out is x for x in inputs):
+            out = Tensor._wrap(out.data, False)  # an input returned as it is: the output is a new tensor
+        wants = any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        if wants and _GradMode.enabled and out.dtype.kind in "fc":
+            out.requires_grad = True
+            node.inputs = inputs
+            node.number = next(_creation_counter)
+            out._node = node
+        return out
+
+    def backward(self, grad):
+        recorded = isinstance(grad, Tensor)  # a recorded backward (create_graph): keep Tensors
+        with _GradModeContext(recorded):
+            result = user_backward(self, grad if recorded else Tensor._wrap(grad, False))
+        results = result if isinstance(result, tuple) else (result,)
+        if len(results) != len(self.inputs):
+            raise RuntimeError(f"{type(self).__name__}.backward returned {len(results)} gradients for "
+                               f"{len(self.inputs)} inputs (return None for an input without one)")
+        return tuple(r if r is None or recorded else (r.data if isinstance(r, Tensor) else r) for r in results)
+
+    cls.apply = classmethod(apply)
+    cls.forward = lambda self, *args, **kwargs: user_forward(self, *args, **kwargs)
+    cls.backward = backward
 
 
 def _op_error(op: str, inputs, err: Exception) -> Exception:
