@@ -343,8 +343,14 @@ def _gpt(name, vocab, context, d_model, heads, layers, batch):
                  "torch": lambda torch: gpt_torch(torch, *shape)}
         data = token_batches(vocab, batch, context, rng)
         size = f"V{vocab} T{context} d{d_model} h{heads} L{layers} b{batch}"
-        return compare_training(ctx, name, size, build, data, "AdamW",
+        rows = compare_training(ctx, name, size, build, data, "AdamW",
                                 {"lr": 3e-4, "weight_decay": 0.1})
+        for row in rows:  # a language model's throughput: tokens trained on per second
+            sides = {"minigrad": row.minigrad, **row.competitors}
+            row.extra["tokens_per_step"] = batch * context
+            row.extra["tokens_per_s"] = {side: batch * context / stats.median
+                                         for side, stats in sides.items() if stats is not None}
+        return rows
     return run
 
 
