@@ -148,6 +148,8 @@ def describe_tuning(case, impl: str) -> dict:
 
 
 def cuda_spec(cupy, ceilings: dict, quick: bool = False) -> DeviceSpec:
+    """How run_case measures on the GPU: CuPy arrays, CUDA-event clocks, rotating input sets
+    below 4x the L2, throughput against the ceilings."""
     torch = _torch_cuda()  # None for a CPU-only PyTorch build: no CUDA column
     l2 = _l2_bytes(cupy)
 
