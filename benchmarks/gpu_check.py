@@ -3,7 +3,7 @@ that fits a few minutes on a freshly started GPU machine.
 
     bash scripts/gpu_check.sh                          # everything; results in $OUT or a folder
     bash scripts/gpu_check.sh --only tests -k matmul   # one part again, after a fix
-    bash scripts/gpu_check.sh --only tests --lf        # the tests that failed last time
+    bash scripts/gpu_check.sh --only tests --tests tests/kernels/test_gpu.py::test_matmul
     bash scripts/gpu_check.sh --only bench --bench softmax attention
 
 Parts, in order (each a child process with its own timeout, so one hang costs only its
@@ -34,6 +34,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,7 @@ RESERVE_S = 8  # kept back at the end for writing the results
 MIN_PART_S = 20  # a part that would get less is skipped
 LOG_PART_CHARS = 400_000  # per part in logs.txt: its head and tail
 TEST_MARKERS = "gpu or triton"
+MAX_RERUN_IDS = 12  # failing test functions named in the rerun hint (more: their files)
 MIN_SETUPTOOLS = (77,)
 
 
@@ -404,7 +406,7 @@ class Check:
         """Append a job's command and output to logs.txt."""
         with self.logs.open("a", encoding="utf-8") as f:
             f.write(f"\n===== {job.name}: exit {job.returncode}, {job.seconds:.1f} s"
-                    f"{', TIMED OUT' if job.timed_out else ''} =====\n$ {' '.join(job.command)}\n")
+                    f"{', TIMED OUT' if job.timed_out else ''} =====\n$ {shlex.join(job.command)}\n")
             f.write(_clip(job.output))
             if job.error:
                 f.write(f"\ncould not start: {job.error}\n")
@@ -586,11 +588,17 @@ def rerun_hint(results: dict) -> str | None:
              if name in parts and not parts[name]["status"].startswith(("ok", "skipped"))]
     if not again:
         return None
-    words = ["bash scripts/gpu_check.sh", "--only", *("bench" if p in ("kernels", "training") else p
-                                                      for p in dict.fromkeys(again))]
-    if "tests" in again and results.get("tests", {}).get("failures"):
-        words.append("--lf")
-    return " ".join(dict.fromkeys(words))
+    words = ["bash scripts/gpu_check.sh", "--only",
+             *dict.fromkeys("bench" if p in ("kernels", "training") else p for p in again)]
+    failures = results.get("tests", {}).get("failures") or []
+    if "tests" in again and failures:
+        # The failing test functions (every parametrization), or their files when there are
+        # many; explicit, since pytest's --lf cache does not outlive a fresh machine.
+        functions = list(dict.fromkeys(f["test"].split("[")[0] for f in failures))
+        targets = functions if len(functions) <= MAX_RERUN_IDS else list(
+            dict.fromkeys(f.split("::")[0] for f in functions))
+        words += ["--tests", *targets]
+    return " ".join(words)
 
 
 def _git_state() -> dict:
@@ -606,7 +614,7 @@ def _git_state() -> dict:
 
 
 def default_out() -> Path:
-    """$OUT when set (a device machine's folder that comes back), else a results folder."""
+    """$OUT when set, else benchmarks/results/gpu-check-<time>/ (git-ignored)."""
     if os.environ.get("OUT"):
         return Path(os.environ["OUT"])
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

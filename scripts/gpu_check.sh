@@ -6,8 +6,9 @@
 # Results: gpu_check.md and gpu_check.json (plus logs.txt and the benchmarks' JSON) in $OUT
 # when it is set, else in benchmarks/results/gpu-check-<time>/; the summary is printed last.
 #
-#   bash scripts/gpu_check.sh                            # everything, about 6 minutes on an H100
-#   bash scripts/gpu_check.sh --only tests --lf          # the tests that failed, again
+#   bash scripts/gpu_check.sh                            # everything, in a 340 s budget
+#   bash scripts/gpu_check.sh --only tests --tests tests/kernels/test_gpu.py::test_matmul
+#                                                        # after a fix (the summary's last line says what)
 #   bash scripts/gpu_check.sh --only tests -k attention  # a pytest -k filter
 #   bash scripts/gpu_check.sh --only bench --bench matmul softmax
 #   bash scripts/gpu_check.sh --help                     # every option (benchmarks/gpu_check.py)

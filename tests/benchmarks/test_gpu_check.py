@@ -353,21 +353,29 @@ def test_the_printed_summary_ends_with_the_parts_and_caps_the_failures():
     failures = [{"test": f"tests/x.py::test_{i}", "message": ["boom"], "where": None} for i in range(30)]
     results = {"parts": {"tests": {"status": "failed", "seconds": 1.0, "note": "30 failed"}},
                "tests": {"passed": 0, "failed": 30, "errors": 0, "skipped": 0, "failures": failures},
-               "rerun_hint": "bash scripts/gpu_check.sh --only tests --lf"}
+               "rerun_hint": "bash scripts/gpu_check.sh --only tests --tests tests/x.py"}
     printed = gpu_report.summary_markdown(gpu_report.evaluated(results), terminal=True)
-    assert printed.rstrip().endswith("`bash scripts/gpu_check.sh --only tests --lf`")
+    assert printed.rstrip().endswith("`bash scripts/gpu_check.sh --only tests --tests tests/x.py`")
     assert printed.index("## Failed tests") < printed.index("## Parts")
     assert "test_11`" in printed and "test_12`" not in printed and "18 more in gpu_check.md" in printed
     page = gpu_report.summary_markdown(gpu_report.evaluated(results))
     assert "test_29`" in page and page.index("## Parts") < page.index("## Failed tests")
 
 
-def test_rerun_hint_names_the_parts_that_did_not_pass():
+def test_rerun_hint_names_the_parts_and_test_functions_that_did_not_pass():
     results = {"parts": {"tests": {"status": "failed"}, "examples": {"status": "ok"},
-                         "kernels": {"status": "timed out"}, "training": {"status": "skipped: no GPU"}},
-               "tests": {"failures": [{"test": "t"}]}}
-    assert gpu_check.rerun_hint(results) == "bash scripts/gpu_check.sh --only tests bench --lf"
+                         "kernels": {"status": "timed out"}, "training": {"status": "failed"}},
+               "tests": {"failures": [{"test": "tests/a.py::test_x[1]"}, {"test": "tests/a.py::test_x[2]"},
+                                      {"test": "tests/b.py::test_y"}]}}
+    assert gpu_check.rerun_hint(results) == (
+        "bash scripts/gpu_check.sh --only tests bench --tests tests/a.py::test_x tests/b.py::test_y")
     assert gpu_check.rerun_hint({"parts": {"tests": {"status": "ok"}}}) is None
+
+
+def test_rerun_hint_names_files_when_many_functions_failed():
+    failures = [{"test": f"tests/{i % 3}.py::test_{i}"} for i in range(gpu_check.MAX_RERUN_IDS + 1)]
+    hint = gpu_check.rerun_hint({"parts": {"tests": {"status": "failed"}}, "tests": {"failures": failures}})
+    assert hint.endswith("--tests tests/0.py tests/1.py tests/2.py")
 
 
 # ---- the kernel rows' code path with stand-in timings --------------------------------------------------
@@ -421,6 +429,33 @@ def test_a_failing_gpu_kernel_is_reported_and_the_other_rows_survive(monkeypatch
     assert len(ctx.errors) == 1 and "illegal memory access" in ctx.errors[0]
     assert any(n.startswith("FAILED softmax fwd 8x16 triton") for n in ctx.group.notes)
     assert any("cupy: declined" in n for n in ctx.group.notes)
+
+
+def test_gpu_inputs_are_drawn_on_the_device_in_the_compute_dtype():
+    from benchmarks import cases
+
+    drawn = []
+
+    class DeviceGenerator:  # the part of cupy.random.RandomState that cases._normal uses
+        def __init__(self, seed):
+            self.rng = np.random.default_rng(seed)
+
+        def standard_normal(self, shape, dtype):
+            drawn.append(np.dtype(dtype))
+            return self.rng.standard_normal(shape).astype(dtype)
+
+    class Device:  # stands in for the cupy module
+        __name__ = "cupy"
+
+        class random:
+            RandomState = DeviceGenerator
+
+    rng = np.random.default_rng(0)
+    half = cases._normal(Device, rng, (64, 32), "float16")
+    double = cases._normal(Device, rng, (8,), "float64", shift=0.0)
+    assert half.dtype == np.float16 and double.dtype == np.float64
+    assert drawn == [np.dtype(np.float32), np.dtype(np.float64)]  # float16 is drawn in float32
+    assert abs(float(half.astype(np.float64).mean()) - 0.1) < 0.05  # the shift is applied
 
 
 def test_quick_gpu_runs_measure_the_gpu_kernels_only():
