@@ -466,8 +466,15 @@ def write_outputs(results: dict, out: Path, bench_files: list[Path] = ()) -> tup
     """gpu_check.json (everything) and gpu_check.md (the summary, then the appendix)."""
     out.mkdir(parents=True, exist_ok=True)
     results = evaluated(results)
-    json_path = out / "gpu_check.json"
-    json_path.write_text(json.dumps(results, indent=1, default=str) + "\n")
-    md_path = out / "gpu_check.md"
-    md_path.write_text(summary_markdown(results) + appendix_markdown(list(bench_files)))
+    json_path = _replace(out / "gpu_check.json", json.dumps(results, indent=1, default=str) + "\n")
+    md_path = _replace(out / "gpu_check.md", summary_markdown(results) + appendix_markdown(list(bench_files)))
     return json_path, md_path
+
+
+def _replace(path: Path, text: str) -> Path:
+    """Write `text` to `path` in one step, so a check stopped mid-write leaves the last
+    complete file rather than half of a new one."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(text)
+    partial.replace(path)
+    return path

@@ -154,7 +154,10 @@ def render_run_text(run: Run) -> str:
 
 
 def write_json(run: Run, path: Path) -> Path:
-    path.write_text(json.dumps(run.to_dict(), indent=1, default=_json_default) + "\n")
+    """The run as JSON, replaced in one step (a reader never sees a half-written file)."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(run.to_dict(), indent=1, default=_json_default) + "\n")
+    partial.replace(path)
     return path
 
 

@@ -154,6 +154,31 @@ def test_the_probe_reports_versions_and_why_there_is_no_gpu():
     assert json.loads(json.dumps(info, default=str))["python"] == sys.version.split()[0]
 
 
+def test_a_bug_in_one_part_is_recorded_and_the_results_still_written(tmp_path, capsys):
+    args = gpu_check.parse_args(["--out", str(tmp_path)])
+    args.argv = []
+    check = gpu_check.Check(args, tmp_path, tmp_path)
+
+    def broken():
+        raise KeyError("nvidia_smi")
+
+    assert check.guarded("kernels", broken) is None
+    assert check.results["parts"]["kernels"]["status"] == "error in the check: KeyError: 'nvidia_smi'"
+    page = (tmp_path / "gpu_check.md").read_text()
+    assert "| kernels | error in the check: KeyError: 'nvidia_smi' |" in page
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_budget_nearly_spent_skips_the_parts_that_no_longer_fit(tmp_path):
+    args = gpu_check.parse_args(["--budget", "100", "--part-timeout", "tests=500"])
+    args.argv = []
+    check = gpu_check.Check(args, tmp_path, tmp_path)
+    assert 60 < check.time_for("tests") <= 100 - gpu_check.RESERVE_S
+    assert check.time_for("setup") == gpu_check.TIMEOUTS["setup"]
+    check.deadline = time.monotonic() + gpu_check.RESERVE_S + gpu_check.MIN_PART_S - 1
+    assert check.time_for("kernels") is None
+
+
 # ---- pytest's results ------------------------------------------------------------------------------
 
 SAMPLE_TESTS = '''
