@@ -482,10 +482,11 @@ class Tensor:
             other_data = other_data.item()
 
         def compute(array):
-            result = fn(array, other_data)
-            if result.dtype != array.dtype and not np.can_cast(result.dtype, array.dtype, "same_kind"):
-                raise TypeError(f"{op}: the result type {result.dtype} cannot be stored in a {array.dtype} tensor")
-            array[...] = result
+            try:
+                fn(array, other_data)  # NumPy's/CuPy's in-place operator: no temporary array
+            except TypeError as err:  # e.g. int64 += 0.5 (NumPy's casting error is a TypeError)
+                raise TypeError(f"{op}: the result cannot be stored in a {array.dtype} tensor without changing "
+                                f"its dtype ({err})") from None
 
         done = self._inplace(op, compute, other)
         if done is not None:
@@ -493,16 +494,16 @@ class Tensor:
         return self._record_inplace(_INPLACE_OPS[op](self, other))
 
     def __iadd__(self, other):
-        return self._arith_inplace("+=", operator.add, other)
+        return self._arith_inplace("+=", operator.iadd, other)
 
     def __isub__(self, other):
-        return self._arith_inplace("-=", operator.sub, other)
+        return self._arith_inplace("-=", operator.isub, other)
 
     def __imul__(self, other):
-        return self._arith_inplace("*=", operator.mul, other)
+        return self._arith_inplace("*=", operator.imul, other)
 
     def __itruediv__(self, other):
-        return self._arith_inplace("/=", operator.truediv, other)
+        return self._arith_inplace("/=", operator.itruediv, other)
 
     def add_(self, other, alpha=1) -> "Tensor":
         """self += alpha * other, in place."""
