@@ -27,7 +27,6 @@ import argparse
 import importlib
 import importlib.metadata
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -248,7 +247,7 @@ class _DefaultsFormatter(argparse.HelpFormatter):
         text = action.help or ""
         if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
             return text
-        if isinstance(action, argparse._StoreTrueAction):
+        if action.nargs == 0 and action.const is True:  # a store_true switch
             return text + " (default: off)"
         return text + " (default: %(default)s)"
 

@@ -104,12 +104,18 @@ def held_out_set(seed: int, n: int, min_len: int, max_len: int, stream: int = 1)
     return inputs[:n], targets[:n]
 
 
+def position_loss(logits: mg.Tensor, targets: np.ndarray) -> mg.Tensor:
+    """Mean cross-entropy over the non-PAD positions: logits [B, T, 10] flattened to one row per position."""
+    targets = mg.tensor(targets.reshape(-1), device=logits.device)
+    return F.cross_entropy(logits.reshape(-1, N_DIGITS), targets, ignore_index=IGNORE)
+
+
 def evaluate(model, inputs: np.ndarray, targets: np.ndarray, device: str) -> tuple[float, float]:
     """(mean cross-entropy over the non-PAD positions, fraction of sequences with every position right)."""
     model.eval()
     with mg.no_grad():
         logits = model(mg.tensor(inputs, device=device))
-        loss = F.cross_entropy(logits, mg.tensor(targets, device=device), ignore_index=IGNORE).item()
+        loss = position_loss(logits, targets).item()
         predicted = logits.argmax(axis=-1).numpy()
     correct = (predicted == targets) | (targets == IGNORE)
     return loss, float(correct.all(axis=1).mean())
@@ -152,12 +158,13 @@ def main(argv: list[str] | None = None) -> float:
 
     losses = []  # every step's training loss
     validation_curve = ([], [])  # (step, loss)
+    last_report = 0  # the step of the previous printed line: each line averages the steps since
     bar = progress(range(1, args.steps + 1), "train")
     for step in bar:
         model.train()
         inputs, targets = training_batch(rng, args.batch_size, args.min_len, args.max_len)
         logits = model(mg.tensor(inputs, device=device))
-        loss = F.cross_entropy(logits, mg.tensor(targets, device=device), ignore_index=IGNORE)
+        loss = position_loss(logits, targets)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -168,9 +175,9 @@ def main(argv: list[str] | None = None) -> float:
             val_loss, val_match = evaluate(model, val_inputs, val_targets, device)
             validation_curve[0].append(step)
             validation_curve[1].append(val_loss)
-            since_last = losses[validation_curve[0][-2] if len(validation_curve[0]) > 1 else 0:]
-            log(f"step {step:5d}/{args.steps}  train loss {mean_of(since_last, 'step')}  "
+            log(f"step {step:5d}/{args.steps}  train loss {mean_of(losses[last_report:], 'step')}  "
                 f"validation loss {val_loss:.4f}  validation exact match {val_match:.4f}")
+            last_report = step
 
     if args.plot:
         curves = {"train loss, per step": (range(1, len(losses) + 1), losses), "validation loss": validation_curve}
