@@ -332,7 +332,7 @@ def example_parser(doc: str, needs: Iterable[Requirement] = (), **defaults) -> E
     parser.add_argument("--seed", type=nonnegative_int, default=defaults.get("seed", 0),
                         help="seeds the weights, the data split and the batch order")
     parser.add_argument("--plot", metavar="PATH", type=output_file, needs=MATPLOTLIB,
-                        help="save the training and validation curves to this PNG (default: no plot)")
+                        help="save the training and validation curves to this picture, e.g. curves.png (default: no plot)")
     parser.add_argument("--blas-threads", type=nonnegative_int, default=1,
                         needs=lambda threads: [THREADPOOLCTL] if threads else [],
                         help="threads for NumPy's matrix products; 0 leaves the BLAS library's own choice "

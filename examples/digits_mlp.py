@@ -81,7 +81,7 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, device: str, batch_size: int =
     return loss_sum / len(X), correct / len(X)
 
 
-def fit(model, train: tuple, validation: tuple, args, device: str) -> None:
+def fit(model, train: tuple, validation: tuple, args, device: str, title: str = "digits MLP") -> None:
     """Train with Adam for args.epochs epochs, validating after each; print progress, plot the curves if asked.
 
     train and validation are (X, y) pairs of NumPy arrays. The validation set only watches:
@@ -104,7 +104,7 @@ def fit(model, train: tuple, validation: tuple, args, device: str) -> None:
                 f"validation loss {val_loss:.4f}  validation accuracy {val_acc:.4f}")
     if args.plot:
         save_curves(args.plot, {"train loss, per batch": train_curve, "validation loss, end of epoch": validation_curve},
-                    title="MLP: cross-entropy", xlabel="epoch")
+                    title=f"{title}: cross-entropy", xlabel="epoch")
 
 
 def build_parser():

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> float:
 
     mg.manual_seed(args.seed)
     model = MLP(X_train.shape[1], args.hidden, 10).to(args.device)
-    fit(model, (X_train, y_train), (X_val, y_val), args, args.device)
+    fit(model, (X_train, y_train), (X_val, y_val), args, args.device, title=f"MLP on {data_dir.name}")
     _, test_acc = evaluate(model, X_test, y_test, args.device)
     print(f"test accuracy: {test_acc:.4f}")
     return test_acc
