@@ -217,11 +217,14 @@ def _topological_order(root: Tensor) -> list:
     """The tensors of root's graph that need a gradient, each before the tensors it was made from.
 
     Every op's output is created after its inputs, so sorting the reachable tensors by
-    their creation number, newest first, is a topological order (leaves go last).
+    their creation number, newest first, is a topological order. A leaf sorts just after
+    the oldest op that reads it (number - 0.5): its gradient is complete from there on, so
+    it is accumulated (and its post-accumulate hooks fire) while the rest of the backward runs.
     The walk uses an explicit stack, so graph depth is not limited by Python's recursion.
     """
     found = [root]
     seen = {root}  # tensors hash by identity
+    last_use = {}  # leaf -> number of the oldest op that reads it
     stack = [root]
     while stack:
         node = stack.pop()._node
@@ -233,16 +236,15 @@ def _topological_order(root: Tensor) -> list:
                 "call backward(retain_graph=True) the first time to go through it twice"
             )
         for x in node.inputs:
-            if isinstance(x, Tensor) and x.requires_grad and x not in seen:
-                seen.add(x)
-                found.append(x)
-                stack.append(x)
-    found.sort(key=_creation_number, reverse=True)
+            if isinstance(x, Tensor) and x.requires_grad:
+                if x._node is None:
+                    last_use[x] = min(last_use.get(x, node.number), node.number)
+                if x not in seen:
+                    seen.add(x)
+                    found.append(x)
+                    stack.append(x)
+    found.sort(key=lambda t: t._node.number if t._node is not None else last_use.get(t, 0) - 0.5, reverse=True)
     return found
-
-
-def _creation_number(tensor: Tensor) -> int:
-    return -1 if tensor._node is None else tensor._node.number
 
 
 def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
@@ -291,6 +293,8 @@ def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
         if node is None or tensor._retains_grad:
             _accumulate(tensor, grad, handed_out)
         if node is None:
+            for hook in tensor._post_accumulate_grad_hooks or ():
+                hook(tensor)
             continue
         input_grads = node.backward(grad)
         if not isinstance(input_grads, tuple):
