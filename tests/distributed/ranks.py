@@ -155,35 +155,36 @@ def params_of(model) -> list:
 
 
 def assert_same_on_every_rank(arrays: list, world: int, what: str) -> None:
+    device = "cuda" if "cpu" not in dist.get_backend() else "cpu"  # (an NCCL-only group gathers on the GPU)
     for a in arrays:
-        everyone = [mg.zeros(a.shape, dtype=a.dtype) for _ in range(world)]
-        dist.all_gather(everyone, mg.tensor(a.copy()))
+        everyone = [mg.zeros(a.shape, dtype=a.dtype, device=device) for _ in range(world)]
+        dist.all_gather(everyone, mg.tensor(a.copy(), device=device))
         for r, other in enumerate(everyone):
             np.testing.assert_array_equal(other.numpy(), a, err_msg=f"{what}: rank {r} differs (bitwise)")
 
 
-def ddp_matches_one_process(rank: int, world: int) -> None:
+def ddp_matches_one_process(rank: int, world: int, device: str = "cpu") -> None:
     """20 steps of DDP on per-rank batches b = the same 20 steps on one process with batch world * b
     (PyTorch's _test_DDP_niter check), with SGD + momentum and with Adam, several buckets."""
     b = 4
     for make_optimizer in (lambda ps: mg.optim.SGD(ps, lr=0.1, momentum=0.9),
                            lambda ps: mg.optim.Adam(ps, lr=1e-2)):
         mg.manual_seed(1)
-        reference = TwoLayer()
+        reference = TwoLayer().to(device)
         mg.manual_seed(100 + rank)  # each rank starts from different weights: DDP must broadcast rank 0's
-        local = TwoLayer()
+        local = TwoLayer().to(device)
         if rank == 0:
             local.load_state_dict(reference.state_dict())
         model = dist.DistributedDataParallel(local, bucket_cap_mb=700 / 2**20)  # 700-byte buckets
         assert len(model._buckets) >= 3, model._buckets
         opt_ref, opt = make_optimizer(reference.parameters()), make_optimizer(model.parameters())
         for x, y in batches(20, world * b):
-            loss_ref = F.cross_entropy(reference(mg.tensor(x)), mg.tensor(y))
+            loss_ref = F.cross_entropy(reference(mg.tensor(x, device=device)), mg.tensor(y, device=device))
             opt_ref.zero_grad()
             loss_ref.backward()
             opt_ref.step()
             mine = slice(rank * b, (rank + 1) * b)
-            loss = F.cross_entropy(model(mg.tensor(x[mine])), mg.tensor(y[mine]))
+            loss = F.cross_entropy(model(mg.tensor(x[mine], device=device)), mg.tensor(y[mine], device=device))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -272,12 +273,38 @@ def rank_raises(rank: int, world: int) -> None:
     print("rank 0 got past the all_reduce", flush=True)
 
 
+def nccl(rank: int, world: int) -> None:
+    """The NCCL communicator: every op on CUDA tensors against NumPy, then DDP on the GPU."""
+    seed = 0
+    for dtype in (np.float16, np.float32, np.float64, np.int32, np.int64):
+        for op in ReduceOp:
+            if op is ReduceOp.AVG and np.dtype(dtype).kind != "f":
+                continue
+            seed += 1
+            inputs = everyones_inputs(world, dtype, (5, 3), seed, op)
+            t = mg.tensor(inputs[rank].copy(), device="cuda")
+            dist.all_reduce(t, op=op)
+            expected = NUMPY_REDUCTIONS[op](np.stack(inputs).astype(np.float64), axis=0)
+            tolerance = {np.float16: 2e-3, np.float32: 1e-6, np.float64: 1e-15}.get(dtype, 0)
+            np.testing.assert_allclose(t.numpy().astype(np.float64), expected, rtol=tolerance, atol=tolerance)
+    gathered = [mg.zeros(4, device="cuda") for _ in range(world)]
+    dist.all_gather(gathered, mg.ones(4, device="cuda") * rank)
+    assert [g.numpy().tolist() for g in gathered] == [[float(r)] * 4 for r in range(world)]
+    out = mg.zeros(3, device="cuda")
+    dist.reduce_scatter(out, [mg.ones(3, device="cuda") * (r + 1) for r in range(world)])
+    np.testing.assert_array_equal(out.numpy(), np.full(3, world * (rank + 1.0)))
+    t = mg.ones(6, device="cuda") * rank
+    dist.broadcast(t, world - 1)
+    np.testing.assert_array_equal(t.numpy(), np.full(6, world - 1.0))
+    ddp_matches_one_process(rank, world, device="cuda")
+
+
 SCENARIOS = {f.__name__: f for f in (collectives, mismatches, ddp_matches_one_process, ddp_no_sync_accumulates,
-                                     ddp_checks, sampler, rank_raises)}
+                                     ddp_checks, sampler, rank_raises, nccl)}
 
 
 def main(names: list[str]) -> None:
-    dist.init_process_group("mpi")
+    dist.init_process_group("nccl" if names == ["nccl"] else "mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     for name in names:
         SCENARIOS[name](rank, world)
