@@ -4,6 +4,7 @@
     python examples/char_gpt.py --text my_book.txt --steps 2000  # your own text
     python examples/char_gpt.py --checkpoint gpt.safetensors --stop-at 300    # train half, save...
     python examples/char_gpt.py --checkpoint gpt.safetensors --resume         # ...and finish later
+    mpiexec -n 2 python examples/char_gpt.py --distributed       # data-parallel over 2 processes
 
 The model reads a window of characters and predicts, at every position t, the
 character at t + 1. It is GPT-2's architecture at toy size (shaped like nanoGPT's
@@ -25,6 +26,12 @@ A checkpoint (--checkpoint PATH) holds the model, the optimizer's moments, the
 schedule's position, the step and the random state, so --resume continues to exactly
 the numbers an uninterrupted run gets: each step's batch is drawn from a generator
 seeded with (seed, step), so no random stream has to be replayed.
+
+With --distributed (under mpiexec) every rank draws the same global batch of --batch-size
+windows and trains on its own rows of it, so without dropout (the default) the run takes
+the steps of a single process up to float rounding. Rank 0 evaluates, samples and writes the checkpoint; every rank reads
+it to resume (so the path must be one they all see). The ranks share one dropout stream (the
+same seed), which keeps the checkpoint's single random state exact for all of them.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import minigrad.nn.functional as F
 from minigrad import data
 from minigrad.random import generator
 
+import _distributed
 from _common import example_parser, log, pick_device, progress, save_loss_curve
 
 
@@ -171,6 +179,7 @@ def parse_args(argv):
     parser.add_argument("--sample-len", type=int, default=300, help="characters to generate at the end")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-k", type=int, default=10)
+    _distributed.add_flag(parser)
     args = parser.parse_args(argv)
     if args.resume and not args.checkpoint:
         parser.error("--resume needs --checkpoint PATH")
@@ -183,6 +192,8 @@ def parse_args(argv):
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     device = pick_device(args.device)
+    _distributed.start(args)
+    main_rank = _distributed.is_main(args)  # the rank that evaluates, saves and samples
     mg.manual_seed(args.seed)
 
     if args.text:
@@ -234,12 +245,14 @@ def main(argv: list[str] | None = None) -> dict:
             "rng": generator().bit_generator.state, "history": history,
         }, args.checkpoint)
 
+    trained = _distributed.wrap(model, args)  # DistributedDataParallel(model) with --distributed
     model.train()
     bar = progress(range(step, args.stop_at), "train", total=args.stop_at - step)
     for i in bar:  # the i-th update (0-based); `step` counts the updates done
         batch_rng = np.random.default_rng([args.seed, i])  # the same batch whether resumed or not
         x, y = get_batch(train_ids, args.batch_size, args.block_size, batch_rng, device)
-        _, loss = model(x, y)
+        x, y = _distributed.my_share(x, y)  # this rank's rows (all of them in one process)
+        _, loss = trained(x, y)
         optimizer.zero_grad()
         loss.backward()
         mg.optim.clip_grad_norm_(model.parameters(), args.grad_clip)
@@ -247,7 +260,7 @@ def main(argv: list[str] | None = None) -> dict:
         schedule.step()
         bar.set_postfix(loss=f"{loss.item():.4f}")
         step = i + 1
-        if step % args.eval_interval == 0 or step == args.stop_at:
+        if main_rank and (step % args.eval_interval == 0 or step == args.stop_at):
             eval_rng = np.random.default_rng([args.seed, step, 1])
             train_loss = estimate_loss(model, train_ids, args, eval_rng, device)
             val_loss = estimate_loss(model, val_ids, args, eval_rng, device)
@@ -258,13 +271,15 @@ def main(argv: list[str] | None = None) -> dict:
                 f"lr {schedule.get_last_lr()[0]:.2e}")
             if args.checkpoint:
                 save_checkpoint()
-    if args.checkpoint:
+    if args.checkpoint and main_rank:
         log(f"saved checkpoint at step {step} to {args.checkpoint}")
 
-    if args.plot and history["step"]:
+    if args.plot and history["step"] and main_rank:
         curves = {"train": (history["step"], history["train"]), "validation": (history["step"], history["val"])}
         save_loss_curve(args.plot, curves, title="char GPT: cross-entropy (nats per character)")
 
+    if not main_rank:  # the other ranks only trained
+        return {"step": step}
     prompt = "\n" if "\n" in chars.stoi else text[0]
     sample_rng = np.random.default_rng([args.seed, 2])
     out = model.generate(np.array([chars.encode(prompt)]), args.sample_len, sample_rng, args.temperature, args.top_k)

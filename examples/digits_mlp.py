@@ -2,6 +2,7 @@
 
     python examples/digits_mlp.py                    # ~98% test accuracy in a few seconds
     python examples/digits_mlp.py --plot loss.png    # and save the loss curve
+    mpiexec -n 2 python examples/digits_mlp.py --distributed   # data-parallel over 2 processes
 
 The data: 1797 grey-scale images of the digits 0-9, 8x8 pixels each, flattened to
 64 numbers. We hold out 20% as a test set, standardize every pixel (zero mean and
@@ -28,6 +29,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import data
 
+import _distributed
 from _common import example_parser, log, pick_device, progress, save_loss_curve
 
 
@@ -76,19 +78,25 @@ def accuracy(model, X: np.ndarray, y: np.ndarray, device: str, batch_size: int =
 
 
 def fit(model, X_train, y_train, X_test, y_test, args, device: str) -> float:
-    """Train with Adam for args.epochs epochs, print progress, return the test accuracy."""
-    optimizer = mg.optim.Adam(model.parameters(), lr=args.lr)
-    loader = data.DataLoader(
-        (X_train, y_train), batch_size=args.batch_size, shuffle=True, seed=args.seed, device=device
-    )
+    """Train with Adam for args.epochs epochs, print progress, return the test accuracy.
+
+    With --distributed every rank trains `model` wrapped in DistributedDataParallel on its share of
+    each batch; rank 0 reports the progress and plots."""
+    trained = _distributed.wrap(model, args)
+    optimizer = mg.optim.Adam(trained.parameters(), lr=args.lr)
+    loader = _distributed.loader_for((X_train, y_train), args, device)
+    main_rank = _distributed.is_main(args)
     losses = []  # every batch's loss, for the plot
     for epoch in range(1, args.epochs + 1):
-        batch_losses = train_epoch(model, optimizer, loader, desc=f"epoch {epoch}/{args.epochs}")
+        _distributed.set_epoch(loader, epoch)
+        batch_losses = train_epoch(trained, optimizer, loader, desc=f"epoch {epoch}/{args.epochs}")
         losses += batch_losses
+        if not main_rank:
+            continue
         if epoch == 1 or epoch == args.epochs or epoch % max(1, args.epochs // 10) == 0:
             train_acc = accuracy(model, X_train, y_train, device)
             log(f"epoch {epoch:3d}  loss {np.mean(batch_losses):.4f}  train accuracy {train_acc:.4f}")
-    if args.plot:
+    if args.plot and main_rank:
         save_loss_curve(args.plot, {"train (per batch)": (range(len(losses)), losses)}, title="MLP training loss")
     return accuracy(model, X_test, y_test, device)
 
@@ -96,8 +104,10 @@ def fit(model, X_train, y_train, X_test, y_test, args, device: str) -> float:
 def main(argv: list[str] | None = None) -> float:
     parser = example_parser(__doc__.splitlines()[0], epochs=30, batch_size=64, lr=1e-3)
     parser.add_argument("--hidden", type=int, default=256, help="width of the hidden layers (default: %(default)s)")
+    _distributed.add_flag(parser)
     args = parser.parse_args(argv)
     device = pick_device(args.device)
+    _distributed.start(args)
     mg.manual_seed(args.seed)  # the weights' initialisation
 
     X, y = data.load_digits()

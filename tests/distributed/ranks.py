@@ -155,7 +155,7 @@ def params_of(model) -> list:
 
 
 def assert_same_on_every_rank(arrays: list, world: int, what: str) -> None:
-    device = "cuda" if "cpu" not in dist.get_backend() else "cpu"  # (an NCCL-only group gathers on the GPU)
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"  # (an NCCL-only group gathers on the GPU)
     for a in arrays:
         everyone = [mg.zeros(a.shape, dtype=a.dtype, device=device) for _ in range(world)]
         dist.all_gather(everyone, mg.tensor(a.copy(), device=device))
