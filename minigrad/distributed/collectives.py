@@ -133,7 +133,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op
     _check_avg(op, array, "all_reduce")
     _agree(current, "all_reduce", array, op)
     buffer, copy_back = _contiguous(array, _xp(array))
-    work = _communicator(current, array, "all_reduce").all_reduce(buffer, op)
+    work = _communicator(current, array, "all_reduce").all_reduce(buffer, op, async_op)
     _then_average(work, op, buffer, current.size)
     if copy_back is not None:
         work.then(copy_back)
@@ -148,7 +148,7 @@ def broadcast(tensor: Tensor, src: int, group=None, async_op: bool = False):
     array = _array(tensor, "broadcast")
     _agree(current, "broadcast", array, src=int(src))
     buffer, copy_back = _contiguous(array, _xp(array))
-    work = _communicator(current, array, "broadcast").broadcast(buffer, int(src))
+    work = _communicator(current, array, "broadcast").broadcast(buffer, int(src), async_op)
     if copy_back is not None:
         work.then(copy_back)
     return _finish(work, async_op)
@@ -165,7 +165,7 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
     _agree(current, "all_gather", array)
     xp = _xp(array)
     gathered = xp.empty((current.size, *array.shape), dtype=array.dtype)
-    work = _communicator(current, array, "all_gather").all_gather(gathered, xp.ascontiguousarray(array))
+    work = _communicator(current, array, "all_gather").all_gather(gathered, xp.ascontiguousarray(array), async_op)
 
     def copy_out():
         for r, out in enumerate(outputs):
@@ -189,7 +189,7 @@ def reduce_scatter(output: Tensor, input_list: list, op: ReduceOp = ReduceOp.SUM
     xp = _xp(array)
     stacked = xp.stack(inputs)
     buffer, copy_back = _contiguous(array, xp)
-    work = _communicator(current, array, "reduce_scatter").reduce_scatter(buffer, stacked, op)
+    work = _communicator(current, array, "reduce_scatter").reduce_scatter(buffer, stacked, op, async_op)
     _then_average(work, op, buffer, current.size)
     if copy_back is not None:
         work.then(copy_back)

@@ -10,7 +10,7 @@ NCCL's collectives are GPU kernels queued on a stream. Each one here runs on a s
 communicator's own that first waits for the work already queued on the current stream (the
 gradients must be computed before they are sent), so the transfer can overlap the kernels
 queued after it; `Work.wait()` makes the current stream wait for the transfer in turn. The host
-never blocks. The method signatures and the Work they return are the MPI communicator's, so
+never blocks, so async_op=False and True queue the same work. The method signatures and the Work they return are the MPI communicator's, so
 collectives.py and DistributedDataParallel do not know which one they drive.
 """
 
@@ -78,23 +78,23 @@ class NCCLCommunicator:
         done = self.stream.record()
         return Work(lambda: self.cupy.cuda.get_current_stream().wait_event(done), lambda: done.done, keep=arrays)
 
-    def all_reduce(self, array, op: ReduceOp) -> Work:
+    def all_reduce(self, array, op: ReduceOp, async_op: bool = True) -> Work:
         """array <- op over the ranks of array (elementwise), in place."""
         ptr, kind, code = array.data.ptr, nccl_dtype(self.nccl, array.dtype), nccl_op(self.nccl, op)
         return self._launch(lambda s: self.comm.allReduce(ptr, ptr, array.size, kind, code, s), array)
 
-    def broadcast(self, array, src: int) -> Work:
+    def broadcast(self, array, src: int, async_op: bool = True) -> Work:
         """array <- rank src's array."""
         ptr, kind = array.data.ptr, nccl_dtype(self.nccl, array.dtype)
         return self._launch(lambda s: self.comm.broadcast(ptr, ptr, array.size, kind, src, s), array)
 
-    def all_gather(self, out, array) -> Work:
+    def all_gather(self, out, array, async_op: bool = True) -> Work:
         """out[r] <- rank r's array; out has shape [world_size, *array.shape]."""
         kind = nccl_dtype(self.nccl, array.dtype)
         return self._launch(lambda s: self.comm.allGather(array.data.ptr, out.data.ptr, array.size, kind, s),
                             out, array)
 
-    def reduce_scatter(self, out, array, op: ReduceOp) -> Work:
+    def reduce_scatter(self, out, array, op: ReduceOp, async_op: bool = True) -> Work:
         """out <- op over the ranks of array[rank]; array has shape [world_size, *out.shape]."""
         kind, code = nccl_dtype(self.nccl, array.dtype), nccl_op(self.nccl, op)
         return self._launch(

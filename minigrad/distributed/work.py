@@ -40,5 +40,5 @@ class Work:
 
 
 def finished() -> Work:
-    """A Work that is already done (a collective that had nothing to send)."""
+    """A Work whose transfer is already done (a blocking collective): wait() only runs the `then` steps."""
     return Work(lambda: None, lambda: True)

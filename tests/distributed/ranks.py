@@ -97,6 +97,19 @@ def collectives(rank: int, world: int) -> None:
     assert work.wait() and work.is_completed()
     np.testing.assert_allclose(t.numpy(), np.full(1000, (world + 1) / 2))
 
+    # the non-blocking forms of the others (DDP's path) give the blocking forms' results
+    t = mg.tensor(np.full(5, float(rank)))
+    dist.broadcast(t, world - 1, async_op=True).wait()
+    np.testing.assert_array_equal(t.numpy(), np.full(5, world - 1.0))
+    gathered = [mg.zeros(3) for _ in range(world)]
+    work = dist.all_gather(gathered, mg.ones(3) * rank, async_op=True)
+    work.wait()
+    assert [g.numpy().tolist() for g in gathered] == [[float(r)] * 3 for r in range(world)]
+    out = mg.zeros(2)
+    dist.reduce_scatter(out, [mg.ones(2) * (r + 1) * (rank + 1) for r in range(world)], op=ReduceOp.MAX,
+                        async_op=True).wait()
+    np.testing.assert_array_equal(out.numpy(), np.full(2, float((rank + 1) * world)))
+
     objects = [None] * world
     dist.all_gather_object(objects, {"rank": rank, "name": f"r{rank}"})
     assert objects == [{"rank": r, "name": f"r{r}"} for r in range(world)]
