@@ -29,6 +29,7 @@ averages the accumulated sums.
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 
 from ..autograd import is_grad_enabled
@@ -38,6 +39,10 @@ from .process_group import ReduceOp, default_group
 
 MIB = 1024 * 1024
 FIRST_BUCKET_BYTES = 1 * MIB  # a small first bucket gets communication going early (PyTorch's too)
+
+# id(parameter) -> (weak ref to the parameter, weak ref to the wrapper that averages its gradient).
+# (Keyed by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise.)
+_OWNER: dict = {}
 
 
 class _Bucket:
@@ -132,6 +137,7 @@ class DistributedDataParallel(Module):
         self.broadcast_buffers = broadcast_buffers
         self.require_backward_grad_sync = True  # False inside no_sync()
         params = [p for p in module.parameters() if p.requires_grad]
+        _check_not_wrapped(module, params)
         _check_devices(module, params, device_ids, output_device, self._group)
         _check_same_model(module, self._group)
         self._sync_module_states()
@@ -139,7 +145,18 @@ class DistributedDataParallel(Module):
         self._bucket_of = {id(p): b for b in self._buckets for p in b.params}
         self._reset()
         self._expecting = None  # "sync" / "local": what the coming backward does; None: no forward yet
-        self._hooks = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
+        # The hooks hold the wrapper weakly: dropping the wrapper frees it, and then its hooks go too.
+        this = weakref.ref(self)
+
+        def grad_ready(param):
+            wrapper = this()
+            if wrapper is not None:
+                wrapper._grad_ready(param)
+
+        handles = [p.register_post_accumulate_grad_hook(grad_ready) for p in params]
+        weakref.finalize(self, _remove_hooks, handles)
+        for p in params:
+            _OWNER[id(p)] = (weakref.ref(p), this)
 
     # ---- forward ---------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -252,6 +269,21 @@ class DistributedDataParallel(Module):
         """The world size and the buckets' sizes, shown in repr()."""
         sizes = ", ".join(f"{b.nbytes / 1024:.1f}" for b in self._buckets)
         return f"world_size={self._group.size}, buckets (KiB)=[{sizes}]"
+
+
+def _remove_hooks(handles: list) -> None:
+    for handle in handles:
+        handle.remove()
+
+
+def _check_not_wrapped(module, params) -> None:
+    """A parameter's gradient is averaged by one wrapper only (two would average it twice)."""
+    names = {id(p): n for n, p in module.named_parameters()}
+    for p in params:
+        param, owner = _OWNER.get(id(p), (lambda: None, lambda: None))
+        if param() is p and owner() is not None:
+            raise RuntimeError(f"DistributedDataParallel: parameter {names[id(p)]!r} is already averaged by "
+                               f"another DistributedDataParallel; wrap each model once (or drop the old wrapper)")
 
 
 def _check_devices(module, params, device_ids, output_device, group) -> None:

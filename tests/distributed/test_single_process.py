@@ -136,6 +136,20 @@ def test_no_sync_keeps_gradients_local_in_a_world_of_one(world_of_one):
     assert model.require_backward_grad_sync
 
 
+def test_a_model_is_wrapped_once_and_a_dropped_wrapper_lets_go_of_it(world_of_one):
+    import gc
+
+    model = mlp()
+    first = dist.DistributedDataParallel(model)
+    with pytest.raises(RuntimeError, match="parameter '0.weight' is already averaged by another"):
+        dist.DistributedDataParallel(model)
+    del first
+    gc.collect()
+    second = dist.DistributedDataParallel(model)  # the old hooks are gone with the old wrapper
+    F.cross_entropy(second(mg.randn(3, 5)), mg.tensor([0, 1, 2])).backward()
+    assert all(len(p._post_accumulate_grad_hooks) == 1 for p in model.parameters())
+
+
 def test_ddp_checks_its_arguments(world_of_one):
     with pytest.raises(TypeError, match="expected an nn.Module to wrap, got list"):
         dist.DistributedDataParallel([nn.Linear(2, 2)])
