@@ -57,8 +57,14 @@ class NCCLCommunicator:
 
     def __init__(self, comm):
         import cupy
-        from cupy.cuda import nccl
 
+        try:
+            from cupy.cuda import nccl
+        except ImportError as err:
+            raise RuntimeError(f"init_process_group('nccl'): CuPy cannot load NCCL ({err})") from err
+        if not getattr(nccl, "available", True):
+            raise RuntimeError("init_process_group('nccl'): CuPy found no NCCL library; install the one for your "
+                               "CUDA (pip install nvidia-nccl-cu13 for CUDA 13, nvidia-nccl-cu12 for CUDA 12)")
         self.cupy, self.nccl = cupy, nccl
         gpus = cupy.cuda.runtime.getDeviceCount()
         if gpus < 1:

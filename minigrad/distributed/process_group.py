@@ -99,7 +99,11 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     if backend == "nccl" or (backend is None and _gpu_usable()):
         from . import nccl
 
-        communicators["cuda"] = nccl.NCCLCommunicator(comm)
+        try:
+            communicators["cuda"] = nccl.NCCLCommunicator(comm)
+        except BaseException:
+            comm.Free()
+            raise
     if backend is None:  # say what was chosen: "mpi", or "mpi,nccl" where a GPU took NCCL too
         backend = ",".join({"cpu": "mpi", "cuda": "nccl"}[kind] for kind in communicators)
     _group = _Group(comm, backend, communicators)
@@ -108,9 +112,16 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
 
 def _gpu_usable() -> bool:
+    """A GPU and NCCL are both there (backend=None then adds NCCL for CUDA tensors)."""
     from .. import cuda
 
-    return cuda.is_available()
+    if not cuda.is_available():
+        return False
+    try:
+        from cupy.cuda import nccl
+    except ImportError:
+        return False
+    return bool(getattr(nccl, "available", True))
 
 
 def _install_abort_on_error(group: _Group) -> None:
