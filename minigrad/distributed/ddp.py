@@ -138,7 +138,7 @@ class DistributedDataParallel(Module):
         self.require_backward_grad_sync = True  # False inside no_sync()
         params = [p for p in module.parameters() if p.requires_grad]
         _check_not_wrapped(module, params)
-        _check_devices(module, params, device_ids, output_device, self._group)
+        _check_devices(params, device_ids, output_device, self._group)
         _check_same_model(module, self._group)
         self._sync_module_states()
         self._buckets = _assign_buckets(params, int(bucket_cap_mb * MIB))
@@ -286,7 +286,7 @@ def _check_not_wrapped(module, params) -> None:
                                f"another DistributedDataParallel; wrap each model once (or drop the old wrapper)")
 
 
-def _check_devices(module, params, device_ids, output_device, group) -> None:
+def _check_devices(params, device_ids, output_device, group) -> None:
     devices = {p.device for p in params}
     if len(devices) > 1:
         raise ValueError(f"DistributedDataParallel: the model's parameters are on several devices {sorted(devices)}; "
