@@ -32,6 +32,7 @@ def add_flag(parser) -> None:
 
 
 def enabled(args) -> bool:
+    """True when the example was started with --distributed (examples without the flag: False)."""
     return bool(getattr(args, "distributed", False))
 
 
