@@ -16,13 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import harness
-from . import engine, kernels_cpu, kernels_gpu, memory, report, training
+from . import distributed, engine, kernels_cpu, kernels_gpu, memory, report, training
 from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, set_threads
 from .record import Context, Group, Run, Skip
 
 # Group modules in the order their tables are printed. Each has plan(device) -> [Bench],
 # GROUP, TITLE, COMPETITORS and NOTES.
-MODULES = (engine, kernels_cpu, kernels_gpu, training, memory)
+MODULES = (engine, kernels_cpu, kernels_gpu, training, memory, distributed)
 DEVICES = ("cpu", "cuda")
 
 
@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run this device's benchmarks (repeatable; default: cpu, plus cuda "
                              "when CuPy sees a GPU)")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help="only these groups (engine, kernels, training, memory), kernels "
+                        help="only these groups (engine, kernels, training, memory, distributed), kernels "
                              "(matmul, softmax, ...) or benchmark ids (see --list)")
     parser.add_argument("--quick", action="store_true",
                         help="2-3 small sizes per kernel and shorter timing blocks (~3 min on 2 cores)")
@@ -126,7 +126,7 @@ def run_plan(plan: list, quick: bool, config: TimingConfig, sizes: str = "defaul
                     rows = bench.run(ctx)
                 for row in rows:
                     row.group = group.name
-                    row.extra["foreign_cpu"] = load.fraction
+                    row.extra.setdefault("foreign_cpu", load.fraction)  # unless the bench measured its own
                 group.rows.extend(rows)
             except Skip as skip:
                 group.note(f"skipped {bench.id}: {skip}")
@@ -182,16 +182,21 @@ def main(argv=None) -> int:
     settings = {"quick": args.quick, "sizes": args.sizes, "devices": devices, "only": args.only,
                 "threads_set": threads, "timing": asdict(config),
                 "autotune": os.environ.get("MINIGRAD_AUTOTUNE", "full")}
+    lead = distributed.launcher_rank() == 0  # under mpiexec, rank 0 alone reports
     out = args.out or REPO_ROOT / "benchmarks" / "results" / (
         datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + "-".join(devices))
-    out.mkdir(parents=True, exist_ok=True)
+    if lead:
+        out.mkdir(parents=True, exist_ok=True)
 
     def write_partial(groups_so_far):
         partial = Run(environment=env, settings={**settings, "partial": True}, groups=groups_so_far)
         report.write_json(partial, out / "results.json")
 
     plan = select(full_plan(devices), args.only)
-    groups, failures = run_plan(plan, args.quick, config, sizes=args.sizes, after_each=write_partial)
+    groups, failures = run_plan(plan, args.quick, config, sizes=args.sizes, progress=lead,
+                                after_each=write_partial if lead else None)
+    if not lead:
+        return 1 if failures else 0
     run = Run(environment=env, settings=settings, groups=groups)
     run.settings["elapsed_s"] = round(time.perf_counter() - started, 1)
     if args.no_plots:

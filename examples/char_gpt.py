@@ -4,6 +4,7 @@
     python examples/char_gpt.py --text my_book.txt --steps 2000  # your own text
     python examples/char_gpt.py --checkpoint gpt.safetensors --stop-at 300    # train half, save...
     python examples/char_gpt.py --checkpoint gpt.safetensors --resume         # ...and finish later
+    mpiexec -n 2 python examples/char_gpt.py --distributed       # data-parallel over 2 processes
 
 The model reads a window of characters and predicts, at every position t, the
 character at t + 1. It is GPT-2's architecture at toy size (shaped like nanoGPT's
@@ -25,6 +26,13 @@ A checkpoint (--checkpoint PATH) holds the model, the optimizer's moments, the
 schedule's position, the step and the random state, so --resume continues to exactly
 the numbers an uninterrupted run gets: each step's batch is drawn from a generator
 seeded with (seed, step), so no random stream has to be replayed.
+
+With --distributed (under mpiexec) every rank draws the same global batch of --batch-size
+windows and trains on its own rows of it, so without dropout (the default) the run takes
+the steps of a single process up to float rounding. Rank 0 evaluates, samples and writes
+the checkpoint; every rank reads it to resume (so the path must be one they all see). The
+ranks share one dropout stream (the same seed), which keeps the checkpoint's single random
+state exact for all of them.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import minigrad.nn.functional as F
 from minigrad import data
 from minigrad.random import generator
 
+import _distributed
 from _common import (example_parser, log, nonnegative_float, nonnegative_int, output_file, positive_float,
                      positive_int, probability, progress, save_curves)
 
@@ -189,6 +198,7 @@ def build_parser():
     check(lambda a: f"--warmup {a.warmup} leaves no step of the cosine: it must be below --steps {a.steps}"
           if a.warmup is not None and a.warmup >= a.steps else None)
     check(lambda a: f"--min-lr {a.min_lr} is above --lr {a.lr}" if a.min_lr is not None and a.min_lr > a.lr else None)
+    _distributed.add_flag(parser)
     return parser
 
 
@@ -206,6 +216,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = build_parser()
     args = parse_args(argv, parser)
     device = args.device
+    _distributed.start(args)
+    main_rank = _distributed.is_main(args)  # the rank that evaluates, saves and samples
     mg.manual_seed(args.seed)
 
     if args.text:
@@ -259,12 +271,14 @@ def main(argv: list[str] | None = None) -> dict:
             "rng": generator().bit_generator.state, "history": history,
         }, args.checkpoint)
 
+    trained = _distributed.wrap(model, args)  # DistributedDataParallel(model) with --distributed
     model.train()
     bar = progress(range(step, args.stop_at), "train", total=args.stop_at - step)
     for i in bar:  # the i-th update (0-based); `step` counts the updates done
         batch_rng = np.random.default_rng([args.seed, i])  # the same batch whether resumed or not
         x, y = get_batch(train_ids, args.batch_size, args.block_size, batch_rng, device)
-        _, loss = model(x, y)
+        x, y = _distributed.my_share(x, y)  # this rank's rows (all of them in one process)
+        _, loss = trained(x, y)
         optimizer.zero_grad()
         loss.backward()
         mg.optim.clip_grad_norm_(model.parameters(), args.grad_clip)
@@ -273,7 +287,7 @@ def main(argv: list[str] | None = None) -> dict:
         history["loss"].append(loss.item())
         bar.set_postfix(loss=f"{history['loss'][-1]:.4f}")
         step = i + 1
-        if step % args.eval_interval == 0 or step == args.stop_at:
+        if main_rank and (step % args.eval_interval == 0 or step == args.stop_at):
             eval_rng = np.random.default_rng([args.seed, step, 1])
             train_loss = estimate_loss(model, train_ids, args, eval_rng, device)
             val_loss = estimate_loss(model, val_ids, args, eval_rng, device)
@@ -284,14 +298,16 @@ def main(argv: list[str] | None = None) -> dict:
                 f"(each the mean of {args.eval_iters} batches)  lr {schedule.get_last_lr()[0]:.2e}")
             if args.checkpoint:
                 save_checkpoint()
-    if args.checkpoint:
+    if args.checkpoint and main_rank:
         log(f"saved checkpoint at step {step} to {args.checkpoint}")
 
-    if args.plot:
+    if args.plot and main_rank:
         curves = {"train loss, per step": (range(1, len(history["loss"]) + 1), history["loss"]),
                   f"validation loss, mean of {args.eval_iters} batches": (history["step"], history["val"])}
         save_curves(args.plot, curves, title="char GPT: cross-entropy (nats per character)", xlabel="step")
 
+    if not main_rank:  # the other ranks only trained
+        return {"step": step}
     prompt = "\n" if "\n" in chars.stoi else text[0]
     sample_rng = np.random.default_rng([args.seed, 2])
     out = model.generate(np.array([chars.encode(prompt)]), args.sample_len, sample_rng, args.temperature, args.top_k)

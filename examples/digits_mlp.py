@@ -3,6 +3,7 @@
     python examples/digits_mlp.py                    # ~97-98% test accuracy in a few seconds
     python examples/digits_mlp.py --plot loss.png    # and save the training and validation curves
     python examples/digits_mlp.py --help             # every option, with its default
+    mpiexec -n 2 python examples/digits_mlp.py --distributed   # data-parallel over 2 processes
 
 The data: 1797 grey-scale images of the digits 0-9, 8x8 pixels each, flattened to
 64 numbers. We hold out 20% as a test set, looked at once at the end, and 10% of the
@@ -30,6 +31,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import data
 
+import _distributed
 from _common import SCIKIT_LEARN, example_parser, log, mean_of, positive_int, progress, save_curves
 
 
@@ -86,13 +88,20 @@ def fit(model, train: tuple, validation: tuple, args, device: str, title: str = 
 
     train and validation are (X, y) pairs of NumPy arrays. The validation set only watches:
     nothing is tuned on it, so its loss shows how well the model does on images it has not seen.
+    With --distributed every rank trains `model` wrapped in DistributedDataParallel on its share of
+    each batch; rank 0 alone validates, reports and plots.
     """
-    optimizer = mg.optim.Adam(model.parameters(), lr=args.lr)
-    loader = data.DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed, device=device)
+    trained = _distributed.wrap(model, args)
+    optimizer = mg.optim.Adam(trained.parameters(), lr=args.lr)
+    loader = _distributed.loader_for(train, args, device)
+    main_rank = _distributed.is_main(args)
     train_curve, validation_curve = ([], []), ([], [])  # (x in epochs, loss)
     every = max(1, args.epochs // 10)  # print about ten lines
     for epoch in range(1, args.epochs + 1):
-        losses = train_epoch(model, optimizer, loader, desc=f"epoch {epoch}/{args.epochs}")
+        _distributed.set_epoch(loader, epoch)
+        losses = train_epoch(trained, optimizer, loader, desc=f"epoch {epoch}/{args.epochs}")
+        if not main_rank:
+            continue
         # batch i of this epoch sits at x = epoch - 1 + (i + 1) / n_batches, so the epoch's end is at x = epoch
         train_curve[0].extend(epoch - 1 + np.arange(1, len(losses) + 1) / len(losses))
         train_curve[1].extend(losses)
@@ -102,7 +111,7 @@ def fit(model, train: tuple, validation: tuple, args, device: str, title: str = 
         if epoch == 1 or epoch == args.epochs or epoch % every == 0:
             log(f"epoch {epoch:3d}/{args.epochs}  train loss {mean_of(losses, 'batch')}  "
                 f"validation loss {val_loss:.4f}  validation accuracy {val_acc:.4f}")
-    if args.plot:
+    if args.plot and main_rank:
         save_curves(args.plot, {"train loss, per batch": train_curve, "validation loss, end of epoch": validation_curve},
                     title=f"{title}: cross-entropy", xlabel="epoch")
 
@@ -111,6 +120,7 @@ def build_parser():
     """The command line: the common options plus the model's width."""
     parser = example_parser(__doc__, needs=[SCIKIT_LEARN], epochs=30, batch_size=64, lr=1e-3)
     parser.add_argument("--hidden", type=positive_int, default=256, help="width of the hidden layers")
+    _distributed.add_flag(parser)
     return parser
 
 
@@ -118,6 +128,7 @@ def main(argv: list[str] | None = None) -> float:
     """Train on the digits and return the test accuracy (also printed as the last line)."""
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with a message on a bad value or a missing package
+    _distributed.start(args)
     mg.manual_seed(args.seed)  # the weights' initialisation
 
     X, y = data.load_digits()

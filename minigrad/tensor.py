@@ -141,6 +141,7 @@ class Tensor:
     _node = None  # the op that made this tensor; None for a leaf
     _retains_grad = False
     _hooks = None
+    _post_accumulate_grad_hooks = None
     _version = 0  # how many times the data was changed in place (PyTorch's version counter)
     _modified_at = -1  # the stamp of the latest in-place change (see autograd.mark_modified)
     _previous = None  # this tensor before a recorded in-place op (see _record_inplace)
@@ -433,6 +434,23 @@ class Tensor:
             self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` on this leaf once backward has added its gradient into `.grad`.
+
+        The hook returns None. DistributedDataParallel uses it to start averaging a parameter's
+        gradient while the rest of the backward still runs. Returns a handle with `.remove()`.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                               "does not require grad")
+        if self._node is not None:
+            raise RuntimeError(f"register_post_accumulate_grad_hook: only leaf tensors accumulate .grad; this "
+                               f"one was made by {self._node.name}")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = []
+        self._post_accumulate_grad_hooks.append(hook)
+        return _HookHandle(self._post_accumulate_grad_hooks, hook)
 
     # ---- in-place changes ---------------------------------------------------------------
     def _inplace(self, op: str, compute, operand=None) -> "Tensor":

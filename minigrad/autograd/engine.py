@@ -166,11 +166,14 @@ def _topological_order(roots: list, stop_below: int) -> list:
     """The tensors of the roots' graph that need a gradient, each before the tensors it was made from.
 
     Every op's output is created after its inputs, so sorting the reachable tensors by
-    their creation number, newest first, is a topological order (leaves go last).
+    their creation number, newest first, is a topological order. A leaf sorts just after
+    the oldest op that reads it (number - 0.5): its gradient is complete from there on, so
+    it is accumulated (and its post-accumulate hooks fire) while the rest of the backward runs.
     The walk uses an explicit stack, so graph depth is not limited by Python's recursion.
     Tensors made before `stop_below` are not expanded: nothing wanted lies behind them.
     """
     found, seen, stack = [], set(), []  # tensors hash by identity
+    last_use = {}  # leaf -> number of the oldest op that reads it
     for root in roots:
         if root not in seen:
             seen.add(root)
@@ -190,11 +193,14 @@ def _topological_order(roots: list, stop_below: int) -> list:
         if _InPlace.replaced:
             _resolve_inputs(node)
         for x in node.inputs:
-            if isinstance(x, Tensor) and x.requires_grad and x not in seen:
-                seen.add(x)
-                found.append(x)
-                stack.append(x)
-    found.sort(key=_creation_number, reverse=True)
+            if isinstance(x, Tensor) and x.requires_grad:
+                if x._node is None:
+                    last_use[x] = min(last_use.get(x, node.number), node.number)
+                if x not in seen:
+                    seen.add(x)
+                    found.append(x)
+                    stack.append(x)
+    found.sort(key=lambda t: t._node.number if t._node is not None else last_use.get(t, 0) - 0.5, reverse=True)
     return found
 
 
@@ -262,6 +268,9 @@ def _run(roots: list, root_grads: list, retain_graph: bool, create_graph: bool, 
                 _accumulate(tensor, grad, handed_out, create_graph)
             else:
                 found[tensor] = grad
+        if node is None and (wanted is None or (accumulate and tensor in wanted_set)):
+            for hook in tensor._post_accumulate_grad_hooks or ():
+                hook(tensor)
         if node is None or (leads is not None and not any(x in leads for x in node.inputs if isinstance(x, Tensor))):
             continue
         if _InPlace.last > node.number:

@@ -105,6 +105,7 @@ def test_an_option_that_needs_a_package_declares_it(capsys, monkeypatch):
     parser = _common.example_parser("An example.")
     parser.add_argument("--distributed", action="store_true", help="train on several processes", needs=_common.MPI4PY)
     monkeypatch.setitem(sys.modules, "mpi4py", None)  # as if mpi4py were not installed
+    monkeypatch.setitem(sys.modules, "mpi4py.MPI", None)  # (even if an earlier test imported it)
     assert not parser.parse_args([]).distributed  # not asked for: not needed
     with pytest.raises(SystemExit) as exit_info:
         parser.parse_args(["--distributed"])
