@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 import time
 import traceback
@@ -15,13 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import harness
-from . import engine, kernels_cpu, kernels_gpu, memory, report, sequence, training
+from . import distributed, engine, kernels_cpu, kernels_gpu, memory, report, sequence, training
 from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, set_threads
 from .record import Context, Group, Run, Skip
 
 # Group modules in the order their tables are printed. Each has plan(device) -> [Bench],
 # GROUP, TITLE, COMPETITORS and NOTES.
-MODULES = (engine, kernels_cpu, kernels_gpu, training, sequence, memory)
+MODULES = (engine, kernels_cpu, kernels_gpu, training, sequence, memory, distributed)
 DEVICES = ("cpu", "cuda")
 
 
@@ -34,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run this device's benchmarks (repeatable; default: cpu, plus cuda "
                              "when CuPy sees a GPU)")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help="only these groups (engine, kernels, training, sequence, memory), kernels "
+                        help="only these groups (engine, kernels, training, sequence, memory, distributed), kernels "
                              "(matmul, softmax, ...) or benchmark ids (see --list)")
     parser.add_argument("--quick", action="store_true",
                         help="2-3 small sizes per kernel and shorter timing blocks (~3 min on 2 cores)")
@@ -105,14 +106,17 @@ class Progress:
 
 
 def run_plan(plan: list, quick: bool, config: TimingConfig, sizes: str = "default",
-             progress: bool = True) -> tuple[list[Group], int]:
-    """Run the selected benchmarks; returns the groups (with rows and notes) and the failures."""
+             progress: bool = True, after_each=None) -> tuple[list[Group], int]:
+    """Run the selected benchmarks; returns the groups (with rows and notes) and the failures.
+    `after_each(groups)`, when given, is called after every benchmark with the groups so far
+    (the command line writes partial results with it, so a run cut short keeps its rows)."""
     groups, failures = [], 0
     bar = Progress(sum(len(b) for _, _, b in plan)) if progress else None
     for module, device, benches in plan:
         if not benches:
             continue
         group = _group(module, device)
+        groups.append(group)
         ctx = Context(device=device, quick=quick, config=config, group=group, sizes=sizes)
         for bench in benches:
             if bar:
@@ -122,7 +126,7 @@ def run_plan(plan: list, quick: bool, config: TimingConfig, sizes: str = "defaul
                     rows = bench.run(ctx)
                 for row in rows:
                     row.group = group.name
-                    row.extra["foreign_cpu"] = load.fraction
+                    row.extra.setdefault("foreign_cpu", load.fraction)  # unless the bench measured its own
                 group.rows.extend(rows)
             except Skip as skip:
                 group.note(f"skipped {bench.id}: {skip}")
@@ -132,11 +136,13 @@ def run_plan(plan: list, quick: bool, config: TimingConfig, sizes: str = "defaul
                 traceback.print_exc(file=sys.stderr)
             if bar:
                 bar.finish()
+            if after_each is not None:
+                after_each(groups)
+        failures += len(ctx.errors)
         for name in list(group.competitors):
             if group.rows and not any(name in r.competitors for r in group.rows):
                 group.competitors.remove(name)
                 group.note(f"{name}: no figures in this run (not available here): column dropped")
-        groups.append(group)
     if bar:
         bar.close()
     return groups, failures
@@ -167,18 +173,32 @@ def main(argv=None) -> int:
         config = TimingConfig.tiny()
     else:
         config = TimingConfig.quick() if args.quick else TimingConfig.full()
+    if args.quick and "cuda" in devices:
+        # Quick GPU runs time two matmul configurations per dtype, not all of them (see
+        # kernels/triton/matmul.py); an explicit MINIGRAD_AUTOTUNE wins.
+        os.environ.setdefault("MINIGRAD_AUTOTUNE", "quick")
     started = time.perf_counter()
     env = environment()
     settings = {"quick": args.quick, "sizes": args.sizes, "devices": devices, "only": args.only,
-                "threads_set": threads, "timing": asdict(config)}
-    plan = select(full_plan(devices), args.only)
-    groups, failures = run_plan(plan, args.quick, config, sizes=args.sizes)
-    run = Run(environment=env, settings=settings, groups=groups)
-    run.settings["elapsed_s"] = round(time.perf_counter() - started, 1)
-
+                "threads_set": threads, "timing": asdict(config),
+                "autotune": os.environ.get("MINIGRAD_AUTOTUNE", "full")}
+    lead = distributed.launcher_rank() == 0  # under mpiexec, rank 0 alone reports
     out = args.out or REPO_ROOT / "benchmarks" / "results" / (
         datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + "-".join(devices))
-    out.mkdir(parents=True, exist_ok=True)
+    if lead:
+        out.mkdir(parents=True, exist_ok=True)
+
+    def write_partial(groups_so_far):
+        partial = Run(environment=env, settings={**settings, "partial": True}, groups=groups_so_far)
+        report.write_json(partial, out / "results.json")
+
+    plan = select(full_plan(devices), args.only)
+    groups, failures = run_plan(plan, args.quick, config, sizes=args.sizes, progress=lead,
+                                after_each=write_partial if lead else None)
+    if not lead:
+        return 1 if failures else 0
+    run = Run(environment=env, settings=settings, groups=groups)
+    run.settings["elapsed_s"] = round(time.perf_counter() - started, 1)
     if args.no_plots:
         plots, note = [], "plots skipped (--no-plots)"
     else:

@@ -21,6 +21,7 @@ import kernels
 
 EPS = 1e-5  # layer norm
 ADAM = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0)
+ADAMW = dict(ADAM, weight_decay=0.01)
 
 
 @dataclass
@@ -43,9 +44,15 @@ class KernelCase:
 
 
 def _normal(xp, rng, shape, dtype, shift=0.1):
-    """Normal values (never all zeros), drawn on the CPU so every device sees the same data."""
-    array = (rng.standard_normal(shape) + shift).astype(dtype)
-    return xp.asarray(array)
+    """Normal values (never all zeros). On the CPU drawn from `rng`; on the GPU by a device
+    generator seeded from `rng`, where the array lives (drawing the 400 million values of a
+    50,257-class cross-entropy input on the host took longer than timing the kernel)."""
+    if xp is np:
+        return (rng.standard_normal(shape) + shift).astype(dtype)
+    draw = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+    array = xp.random.RandomState(int(rng.integers(2**63))).standard_normal(shape, dtype=draw)
+    array += shift
+    return array.astype(dtype, copy=False)
 
 
 def _rows(size):
@@ -109,7 +116,7 @@ def _torch_log_softmax_bwd(torch, t):
 
 ROWS_QUICK = ((64, 128), (256, 512), (512, 1024))
 ROWS_FULL = ((64, 128), (256, 1024), (1024, 1024), (1024, 4096), (4096, 4096))
-ROWS_GPU_QUICK = ((1024, 1024), (4096, 4096))
+ROWS_GPU_QUICK = ((4096, 1024), (4096, 8192))  # the softmax target: 4096 rows, 1k-8k columns
 ROWS_GPU_FULL = ((1024, 1024), (4096, 4096), (8192, 8192), (16384, 16384), (32768, 2048))
 
 
@@ -174,7 +181,7 @@ def _ce_torch_fwd_bwd(torch, t):
 
 CE_QUICK = ((64, 10), (256, 1000), (512, 4096))
 CE_FULL = ((64, 10), (512, 1000), (1024, 8192), (256, 50304), (2048, 16384))
-CE_GPU_QUICK = ((4096, 1024), (8192, 50304))
+CE_GPU_QUICK = ((4096, 1024), (8192, 50257))  # GPT-2's vocabulary, unpadded
 CE_GPU_FULL = ((4096, 1024), (8192, 8192), (8192, 50304), (16384, 50304))
 
 
@@ -298,7 +305,7 @@ def _attention_flops(size, passes):
 
 ATT_QUICK = ((1, 4, 64, 32), (2, 4, 128, 64), (2, 4, 256, 64))
 ATT_FULL = ((1, 4, 64, 32), (2, 4, 128, 64), (2, 4, 256, 64), (4, 8, 512, 64), (2, 12, 1024, 64))
-ATT_GPU_QUICK = ((4, 12, 512, 64), (4, 12, 2048, 64))
+ATT_GPU_QUICK = ((4, 12, 1024, 64), (2, 16, 4096, 128))  # both head dims of the target
 ATT_GPU_FULL = ((4, 12, 512, 64), (4, 12, 1024, 64), (4, 12, 2048, 64), (2, 16, 4096, 128))
 
 
@@ -397,20 +404,22 @@ def _own(i):
     return {k: v.copy() for k, v in i.items()}
 
 
-def _adam_minigrad(i):
+def _adam_minigrad(i, decoupled: bool = False):
     state = _own(i)
     step = [0]
+    hyper = ADAMW if decoupled else ADAM
 
     def run():
         step[0] += 1
         kernels.adam_update(state["param"], state["grad"], state["exp_avg"], state["exp_avg_sq"],
-                            step=step[0], decoupled=False, **ADAM)
+                            step=step[0], decoupled=decoupled, **hyper)
         return state["param"]
     return run
 
 
-def _adam_composite(xp, i):
-    """The textbook update with its temporaries, as one would write it in NumPy."""
+def _adam_composite(xp, i, decoupled_decay: float = 0.0):
+    """The textbook update with its temporaries, as one would write it in NumPy; with
+    decoupled_decay, AdamW's (the weights shrink by lr * decay first)."""
     state = _own(i)
     p, g, m, v = state["param"], state["grad"], state["exp_avg"], state["exp_avg_sq"]
     beta1, beta2, lr, eps = ADAM["beta1"], ADAM["beta2"], ADAM["lr"], ADAM["eps"]
@@ -418,6 +427,8 @@ def _adam_composite(xp, i):
 
     def run():
         step[0] += 1
+        if decoupled_decay:
+            p[...] *= 1.0 - lr * decoupled_decay
         m[...] = beta1 * m + (1 - beta1) * g
         v[...] = beta2 * v + (1 - beta2) * g * g
         m_hat = m / (1 - beta1 ** step[0])
@@ -438,6 +449,19 @@ def _adam_torch(torch, t):
         optimizer.step()
     except (RuntimeError, TypeError, ValueError):
         optimizer = torch.optim.Adam([param], foreach=False, **kwargs)
+
+    def run():
+        optimizer.step()
+        return param
+    return run
+
+
+def _adamw_torch(torch, t):
+    """torch.optim.AdamW(fused=True), PyTorch's fastest AdamW on the GPU."""
+    param = t["param"].detach().clone().requires_grad_()
+    param.grad = t["grad"].detach().clone()
+    optimizer = torch.optim.AdamW([param], lr=ADAMW["lr"], betas=(ADAMW["beta1"], ADAMW["beta2"]),
+                                  eps=ADAMW["eps"], weight_decay=ADAMW["weight_decay"], fused=True)
 
     def run():
         optimizer.step()
@@ -507,6 +531,12 @@ CASES = [
                _adam_torch, label=lambda n: f"{n:,}", count=float,
                bytes=lambda n, s: 7.0 * n * s, check=False,
                note="torch: torch.optim.Adam step on one tensor (fused=True where supported)"),
+    KernelCase("adamw update", "adam_update", ((), ()), (ELEMENTS_GPU_QUICK, ELEMENTS_GPU_FULL),
+               _make_adam, lambda i: _adam_minigrad(i, decoupled=True),
+               lambda xp, i: _adam_composite(xp, i, decoupled_decay=ADAMW["weight_decay"]),
+               _adamw_torch,
+               label=lambda n: f"{n:,}", count=float, bytes=lambda n, s: 7.0 * n * s, check=False,
+               note="torch: torch.optim.AdamW(fused=True) step on one tensor"),
 ]
 
 

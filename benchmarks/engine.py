@@ -8,6 +8,8 @@ written by hand, is the floor: the cost of the arithmetic alone.
     per-op:     a + b, a * b, a @ b (8x8, both require grad), x.sum(), x.tanh()
     chain:      100 ops (mul by a weight, add a constant, tanh, repeating) then sum, backward
     MLP step:   64-128-10, batch 64: relu, log_softmax, NLL by indexing, mean, backward
+    HVP:        the same MLP loss's Hessian-vector product (a backward with create_graph=True,
+                then a backward of grad . v), with its cost in units of one forward+backward
 """
 from __future__ import annotations
 
@@ -232,6 +234,60 @@ def _mlp_step(ctx: Context) -> list:
                 stats, extra=extra)]
 
 
+def _hvp(ctx: Context) -> list:
+    """H v for the MLP loss with respect to its four parameters, next to one training step."""
+    arrays = _mlp_arrays()
+    rows_np = np.arange(MLP_BATCH)
+    names = ("w1", "b1", "w2", "b2")
+    rng = _rng(5)
+    vectors = {k: rng.standard_normal(arrays[k].shape).astype(np.float32) for k in names}
+    params = {k: mg.tensor(arrays[k], requires_grad=True) for k in names}
+    vs = [mg.tensor(vectors[k]) for k in names]
+    x, y, rows = mg.tensor(arrays["x"]), mg.tensor(arrays["y"]), mg.tensor(rows_np)
+
+    def minigrad_hvp():
+        loss = _mlp_loss_minigrad(params, x, y, rows)
+        grads = mg.autograd.grad(loss, list(params.values()), create_graph=True)
+        dot = sum((g * v).sum() for g, v in zip(grads, vs))
+        return mg.autograd.grad(dot, list(params.values()))
+
+    def minigrad_step():
+        loss = _mlp_loss_minigrad(params, x, y, rows)
+        return mg.autograd.grad(loss, list(params.values()))
+
+    hvp_sides, step_sides = [Side("minigrad", minigrad_hvp)], [Side("minigrad", minigrad_step)]
+    extra = {"what": "H v = grad(grad(loss, params, create_graph=True) . v, params)"}
+    torch = harness.optional_import("torch")
+    if torch is not None:
+        tparams = [torch.tensor(arrays[k], requires_grad=True) for k in names]
+        tvs = [torch.from_numpy(vectors[k]) for k in names]
+        tx, ty, trows = (torch.from_numpy(arrays["x"]), torch.from_numpy(arrays["y"]),
+                         torch.from_numpy(rows_np))
+        tdict = dict(zip(names, tparams))
+
+        def torch_hvp():
+            loss = _mlp_loss_torch(torch, tdict, tx, ty, trows)
+            grads = torch.autograd.grad(loss, tparams, create_graph=True)
+            dot = sum((g * v).sum() for g, v in zip(grads, tvs))
+            return torch.autograd.grad(dot, tparams)
+
+        def torch_step():
+            return torch.autograd.grad(_mlp_loss_torch(torch, tdict, tx, ty, trows), tparams)
+
+        hvp_sides.append(Side("torch", torch_hvp))
+        step_sides.append(Side("torch", torch_step))
+        extra["max_abs_diff_vs_torch"] = max(
+            float(np.abs(a.numpy() - b.numpy()).max()) for a, b in zip(minigrad_hvp(), torch_hvp()))
+    hvp = compare(hvp_sides, ctx.config)
+    step = compare(step_sides, ctx.config)
+    for name in hvp:
+        extra[f"hvp_over_step_{name}"] = hvp[name].median / step[name].median
+    n_in, n_hidden, n_out = MLP_SIZES
+    return [Row(GROUP, "MLP Hessian-vector product", f"{n_in}-{n_hidden}-{n_out} b{MLP_BATCH}",
+                MLP_BATCH * (n_in * n_hidden + n_hidden * n_out), "engine", hvp.pop("minigrad"), hvp,
+                extra=extra)]
+
+
 def plan(device: str) -> list:
     """The engine benchmarks (CPU only: overhead is a host-side cost)."""
     if device != "cpu":
@@ -240,6 +296,7 @@ def plan(device: str) -> list:
     benches = [Bench(f"engine.op_{slug[e]}", GROUP, _per_op(e)) for e in PER_OP]
     benches.append(Bench("engine.chain", GROUP, _chain))
     benches.append(Bench("engine.mlp_step", GROUP, _mlp_step))
+    benches.append(Bench("engine.hvp", GROUP, _hvp))
     return benches
 
 

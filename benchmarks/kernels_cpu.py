@@ -7,6 +7,9 @@ to rotate through. kernels_gpu.py builds the CUDA spec and reuses it.
 """
 from __future__ import annotations
 
+import sys
+import time
+import traceback
 from dataclasses import dataclass, field
 from itertools import cycle
 from typing import Callable
@@ -47,6 +50,7 @@ class DeviceSpec:
     impls: Callable = None  # op -> minigrad implementations to benchmark
     copies: Callable = lambda nbytes: 1  # input sets to rotate through (GPU: defeat the L2 cache)
     extra: Callable | None = None  # (case, size, dtype, {side: Stats}) -> dict for the row
+    describe: Callable | None = None  # (case, impl) -> dict for the row, read after timing
     skip_errors: tuple = field(default_factory=tuple)
 
 
@@ -129,31 +133,47 @@ def run_case(case: KernelCase, ctx: Context, spec: DeviceSpec) -> list:
             competitors.append(Side("torch", _rotating([case.torch(spec.torch, t) for t in tensors]),
                                     spec.torch_clock))
         for impl in impls:
-            with kernels.use(case.op, impl):
-                minigrad = Side("minigrad", _rotating([case.minigrad(i) for i in inputs]),
-                                spec.minigrad_clock)
-                try:
-                    result = minigrad.fn()
-                except spec.skip_errors as error:  # a GPU kernel declining this size
-                    ctx.note(f"{case.name} {case.label(size)}: {impl} declined ({error})")
-                    continue
-                extra = {"dtype": dtype, "input_sets": len(inputs)}
-                if case.check:
-                    # Fresh results from the first input set; the rotation is not advanced.
-                    reference = case.minigrad(inputs[0])()
-                    for side in competitors:
-                        own = (case.composite(spec.xp, inputs[0]) if side.name == spec.composite_name
-                               else case.torch(spec.torch, {k: spec.to_torch(v)
-                                                            for k, v in inputs[0].items()}))
-                        extra[f"rel_diff_vs_{side.name}"] = _agreement(reference, own())
-                del result
-                stats = compare([minigrad, *competitors], ctx.config)
-            if spec.extra is not None:
-                extra.update(spec.extra(case, size, dtype, stats))
-            rows.append(Row(GROUP if spec.name == "cpu" else "kernels_gpu", case.name,
-                            case.label(size), case.count(size), impl, stats.pop("minigrad"),
-                            stats, extra=extra))
+            what = f"{case.name} {case.label(size)} {impl}"
+            try:
+                with kernels.use(case.op, impl):
+                    row = _measure(case, ctx, spec, impl, size, dtype, inputs, competitors)
+            except spec.skip_errors as error:  # a GPU kernel declining this size
+                ctx.note(f"{what}: declined ({error})")
+                continue
+            except Exception as error:  # noqa: BLE001 - one broken kernel must not hide the rest
+                ctx.error(f"{what}: {type(error).__name__}: {error}")
+                traceback.print_exc(file=sys.stderr)
+                continue
+            rows.append(row)
     return rows
+
+
+def _measure(case: KernelCase, ctx: Context, spec: DeviceSpec, impl: str, size, dtype,
+             inputs: list, competitors: list) -> Row:
+    """One row: minigrad's `impl` (already chosen with kernels.use) against the competitors."""
+    minigrad = Side("minigrad", _rotating([case.minigrad(i) for i in inputs]), spec.minigrad_clock)
+    # The first call compiles (Triton, CuPy) and autotunes where this process has not yet:
+    # its time, synchronized, is what a user waits for once.
+    spec.minigrad_clock.sync()
+    started = time.perf_counter()
+    result = minigrad.fn()
+    spec.minigrad_clock.sync()
+    extra = {"dtype": dtype, "input_sets": len(inputs), "first_call_s": time.perf_counter() - started}
+    if case.check:
+        # Fresh results from the first input set; the rotation is not advanced.
+        reference = case.minigrad(inputs[0])()
+        for side in competitors:
+            own = (case.composite(spec.xp, inputs[0]) if side.name == spec.composite_name
+                   else case.torch(spec.torch, {k: spec.to_torch(v) for k, v in inputs[0].items()}))
+            extra[f"rel_diff_vs_{side.name}"] = _agreement(reference, own())
+    del result
+    stats = compare([minigrad, *competitors], ctx.config)
+    if spec.extra is not None:
+        extra.update(spec.extra(case, size, dtype, stats))
+    if spec.describe is not None:
+        extra.update(spec.describe(case, impl))
+    return Row(GROUP if spec.name == "cpu" else "kernels_gpu", case.name, case.label(size),
+               case.count(size), impl, stats.pop("minigrad"), stats, extra=extra)
 
 
 def _slug(name: str) -> str:

@@ -7,9 +7,14 @@ returns a single benchmark that skips with a note.
 Ceilings (measured, never taken from a data sheet):
     copy bandwidth   device-to-device copy of a large buffer, bytes read + bytes written
     fp16 / fp32      a large square cuBLAS matmul through CuPy, 2 n^3 FLOPs
+    bf16             the same through torch.matmul (when PyTorch has CUDA)
 Each row then shows the achieved throughput of minigrad's kernel (TFLOP/s for the
 matmul-bound kernels, GB/s for the memory-bound ones, from the counted work in cases.py)
-and that figure as a fraction of the matching ceiling.
+and that figure as a fraction of the matching ceiling, and the time of its first call
+(compilation and autotuning included, where this process had not done them yet).
+
+Quick runs (--quick) measure the GPU implementations only (Triton, CuPy), not the
+reference running on CuPy arrays, and time two matmul configurations per dtype.
 
 Timing: CUDA events around a block of calls after a device synchronize (harness.CupyClock
 for minigrad and CuPy, harness.TorchCudaClock for PyTorch). Inputs smaller than 4x the L2
@@ -22,6 +27,7 @@ import math
 import numpy as np
 
 import kernels
+from kernels import Unsupported
 
 from . import harness
 from .cases import CASES
@@ -40,6 +46,8 @@ NOTES = [
     "fallback).",
     "% ceil: minigrad's achieved throughput over the ceiling measured in this run (copy "
     "bandwidth for memory-bound kernels, cuBLAS matmul TFLOP/s of the same dtype otherwise).",
+    "first call: minigrad's first call at that size, synchronized; Triton and CuPy compile and "
+    "the matmul autotunes there when this process (and their on-disk caches) have not yet.",
 ]
 
 ROTATE_FACTOR = 4  # inputs below ROTATE_FACTOR x L2 are replicated and rotated
@@ -75,7 +83,31 @@ def measure_ceilings(cupy, config) -> dict:
         ceilings[f"matmul_{name}_stats"] = stats.to_dict()
         del a, b
     cupy.get_default_memory_pool().free_all_blocks()
+    torch = _torch_cuda()
+    if torch is not None:  # CuPy has no bfloat16 matmul of its own: cuBLAS through PyTorch
+        n = 8192 if free > 6 * 8192 * 8192 * 2 else 4096
+        generator = torch.Generator(device="cuda").manual_seed(0)
+        a, b = (torch.randn(n, n, device="cuda", dtype=torch.bfloat16, generator=generator)
+                for _ in range(2))
+        stats = compare([Side("matmul", lambda: torch.matmul(a, b), TorchCudaClock(torch))],
+                        config)["matmul"]
+        ceilings["matmul_bf16_TFLOPs"] = 2.0 * n ** 3 / stats.median / 1e12
+        ceilings["matmul_bf16_n"] = n
+        ceilings["matmul_bf16_stats"] = stats.to_dict()
+        del a, b
+        torch.cuda.empty_cache()
     return ceilings
+
+
+def _torch_cuda():
+    """PyTorch when it is installed with CUDA and sees the GPU, else None."""
+    torch = harness.optional_import("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    return torch
+
+
+CEILING_FOR_DTYPE = {"float16": "matmul_fp16_TFLOPs", "bfloat16": "matmul_bf16_TFLOPs"}
 
 
 def _gpu_extra(ceilings: dict):
@@ -83,7 +115,7 @@ def _gpu_extra(ceilings: dict):
         if case.flops is not None:
             work = case.flops(size)
             unit, scale = "TFLOP/s", 1e12
-            key = "matmul_fp16_TFLOPs" if np.dtype(dtype) == np.float16 else "matmul_fp32_TFLOPs"
+            key = CEILING_FOR_DTYPE.get(str(dtype), "matmul_fp32_TFLOPs")
         else:
             work = case.bytes(size, np.dtype(dtype).itemsize)
             unit, scale, key = "GB/s", 1e9, "copy_GBps"
@@ -95,10 +127,30 @@ def _gpu_extra(ceilings: dict):
     return extra
 
 
-def cuda_spec(cupy, ceilings: dict) -> DeviceSpec:
-    torch = harness.optional_import("torch")
-    if torch is not None and not torch.cuda.is_available():
-        torch = None  # a CPU-only PyTorch build: no CUDA column
+def gpu_impls(op: str, quick: bool) -> list:
+    """minigrad's implementations of `op` to measure on the GPU: every available one (the
+    reference on CuPy arrays included), or in quick runs the GPU kernels alone."""
+    impls = list(kernels.available(op))  # numpy (on CuPy), triton, cupy
+    if quick:
+        impls = [impl for impl in impls if impl != "numpy"] or impls
+    return impls
+
+
+def describe_tuning(case, impl: str) -> dict:
+    """The Triton matmul's autotuning for the row's first call (configurations timed, choice,
+    seconds), from kernels.triton.matmul.tuning_report."""
+    if case.op != "matmul" or impl != "triton":
+        return {}
+    from kernels.triton import matmul as triton_matmul
+
+    report = triton_matmul.tuning_report()
+    return {"autotune": report} if report is not None else {}
+
+
+def cuda_spec(cupy, ceilings: dict, quick: bool = False) -> DeviceSpec:
+    """How run_case measures on the GPU: CuPy arrays, CUDA-event clocks, rotating input sets
+    below 4x the L2, throughput against the ceilings."""
+    torch = _torch_cuda()  # None for a CPU-only PyTorch build: no CUDA column
     l2 = _l2_bytes(cupy)
 
     def copies(nbytes: int) -> int:
@@ -111,10 +163,11 @@ def cuda_spec(cupy, ceilings: dict) -> DeviceSpec:
         composite_clock=CupyClock(cupy), torch=torch,
         to_torch=(lambda a: torch.as_tensor(a, device="cuda")) if torch is not None else None,
         torch_clock=TorchCudaClock(torch) if torch is not None else None,
-        impls=lambda op: list(kernels.available(op)),  # numpy (on CuPy), triton, cupy
-        copies=copies, extra=_gpu_extra(ceilings),
-        # A GPU kernel may decline a size it was not written for; that becomes a note.
-        skip_errors=(ValueError, RuntimeError, NotImplementedError))
+        impls=lambda op: gpu_impls(op, quick),
+        copies=copies, extra=_gpu_extra(ceilings), describe=describe_tuning,
+        # A GPU kernel may decline a size it was not written for (kernels.Unsupported): a
+        # note. Any other error is a failure of that row, reported as such.
+        skip_errors=(Unsupported, NotImplementedError))
 
 
 def plan(device: str) -> list:
@@ -128,10 +181,13 @@ def plan(device: str) -> list:
             raise Skip("CuPy with a CUDA GPU is not available: GPU kernels not benchmarked")
         if "spec" not in state:
             state["ceilings"] = measure_ceilings(cupy, ctx.config)
-            state["spec"] = cuda_spec(cupy, state["ceilings"])
+            state["spec"] = cuda_spec(cupy, state["ceilings"], quick=ctx.quick)
             c = state["ceilings"]
+            bf16 = (f", bf16 (torch) {c['matmul_bf16_TFLOPs']:.1f}" if "matmul_bf16_TFLOPs" in c
+                    else "")
             ctx.note(f"ceilings measured in this run: copy {c['copy_GBps']:.0f} GB/s, cuBLAS fp16 "
-                     f"{c['matmul_fp16_TFLOPs']:.1f} TFLOP/s, fp32 {c['matmul_fp32_TFLOPs']:.1f} TFLOP/s")
+                     f"{c['matmul_fp16_TFLOPs']:.1f} TFLOP/s{bf16}, fp32 "
+                     f"{c['matmul_fp32_TFLOPs']:.1f} TFLOP/s")
             if state["spec"].torch is None:
                 ctx.note("PyTorch with CUDA is not available: torch column dropped")
         return state["spec"]
@@ -141,10 +197,12 @@ def plan(device: str) -> list:
         c = state["ceilings"]
         rows = [Row(GROUP, "ceiling: copy bandwidth", f"{c['copy_bytes'] / 2**20:.0f} MiB", c["copy_bytes"],
                     "cupy.copyto", None, extra={"throughput_unit": "GB/s", "achieved": c["copy_GBps"]})]
-        for name in ("fp16", "fp32"):
+        for name, via in (("fp16", "cupy.matmul"), ("bf16", "torch.matmul"), ("fp32", "cupy.matmul")):
+            if f"matmul_{name}_n" not in c:
+                continue
             n = c[f"matmul_{name}_n"]
             rows.append(Row(GROUP, f"ceiling: cuBLAS matmul {name}", f"{n}x{n}x{n}", 2.0 * n ** 3,
-                            "cupy.matmul", None,
+                            via, None,
                             extra={"throughput_unit": "TFLOP/s", "achieved": c[f"matmul_{name}_TFLOPs"]}))
         return rows
 

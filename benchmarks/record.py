@@ -73,9 +73,16 @@ class Context:
     config: TimingConfig
     group: Group
     sizes: str = "default"  # "tiny" in tests: the smallest sizes only
+    errors: list = field(default_factory=list)  # failures a benchmark survived (one size, one impl)
 
     def note(self, text: str) -> None:
         self.group.note(text)
+
+    def error(self, text: str) -> None:
+        """Record a failure of one measurement; the benchmark goes on with the others, and the
+        run counts it as failed."""
+        self.errors.append(text)
+        self.group.note(f"FAILED {text}")
 
 
 class Skip(Exception):

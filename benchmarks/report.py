@@ -65,7 +65,7 @@ def table(group: Group) -> tuple[list[str], list[list[str]]]:
     for name in group.competitors:
         headers += [name, f"mg/{name.split()[0]}"]
     if gpu:
-        headers += ["achieved", "% ceil"]
+        headers += ["achieved", "% ceil", "first call"]
     cells = []
     for r in group.rows:
         line = [r.bench + (f" {BUSY_MARK}" if _busy(r) else ""), r.size, r.impl]
@@ -76,7 +76,8 @@ def table(group: Group) -> tuple[list[str], list[list[str]]]:
             line += [fmt_time(stats.median) if stats else "-", fmt_ratio(ratios.get(name))]
         if gpu:
             fraction = r.extra.get("fraction_of_ceiling", {}).get("minigrad")
-            line += [_throughput(r, "minigrad"), "-" if fraction is None else f"{100 * fraction:.0f}%"]
+            line += [_throughput(r, "minigrad"), "-" if fraction is None else f"{100 * fraction:.0f}%",
+                     fmt_time(r.extra.get("first_call_s"))]
         cells.append(line)
     return headers, cells
 
@@ -153,7 +154,10 @@ def render_run_text(run: Run) -> str:
 
 
 def write_json(run: Run, path: Path) -> Path:
-    path.write_text(json.dumps(run.to_dict(), indent=1, default=_json_default) + "\n")
+    """The run as JSON, replaced in one step (a reader never sees a half-written file)."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(run.to_dict(), indent=1, default=_json_default) + "\n")
+    partial.replace(path)
     return path
 
 

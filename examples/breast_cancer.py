@@ -1,7 +1,7 @@
 """Binary classification of breast tumours (malignant or benign) with one hidden layer.
 
     python examples/breast_cancer.py
-    python examples/breast_cancer.py --plot loss.png
+    python examples/breast_cancer.py --plot loss.png     # and save the training and validation curves
 
 The data: 569 tumours described by 30 measurements of their cell nuclei (radius,
 texture, ...), label 1 for benign and 0 for malignant. The model is the classic
@@ -14,7 +14,8 @@ loss in a numerically stable form:
 
     bce(z, y) = max(z, 0) - z y + log(1 + exp(-|z|))    (= -y log s(z) - (1-y) log(1 - s(z)))
 
-We report the test accuracy (threshold p at 0.5) and the ROC AUC: the probability
+A tenth of the training tumours is held back as a validation set, whose loss is
+printed and plotted after every epoch. At the end we report the test accuracy (threshold p at 0.5) and the ROC AUC: the probability
 that a randomly chosen positive gets a higher score than a randomly chosen
 negative, which does not depend on any threshold.
 """
@@ -30,7 +31,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import data
 
-from _common import example_parser, log, pick_device, progress, save_loss_curve
+from _common import SCIKIT_LEARN, example_parser, log, mean_of, positive_int, progress, save_curves
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -60,47 +61,72 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def validation_loss(model, X: np.ndarray, targets: np.ndarray, device: str) -> float:
+    """Mean binary cross-entropy on held-out rows, in eval mode and without a graph."""
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.tensor(X, device=device))
+        return F.binary_cross_entropy_with_logits(logits, mg.tensor(targets, device=device)).item()
+
+
+def build_parser():
+    """The command line: the common options plus the hidden layer's width."""
+    parser = example_parser(__doc__, needs=[SCIKIT_LEARN], epochs=50, batch_size=32, lr=1e-3)
+    parser.add_argument("--hidden", type=positive_int, default=64, help="width of the hidden layer")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> tuple[float, float]:
-    parser = example_parser(__doc__.splitlines()[0], epochs=50, batch_size=32, lr=1e-3)
-    parser.add_argument("--hidden", type=int, default=64, help="width of the hidden layer (default: %(default)s)")
-    args = parser.parse_args(argv)
-    device = pick_device(args.device)
+    """Train, then return the test accuracy and ROC AUC (also printed as the last line)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with a message on a bad value or a missing package
     mg.manual_seed(args.seed)
 
     X, y = data.load_breast_cancer()
+    # 20% test (looked at once, at the end); of the rest, 10% validation (watched every epoch)
     X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.2, seed=args.seed)
-    X_train, X_test = data.standardize(X_train, X_test)
-    log(f"breast cancer: {len(X_train)} training and {len(X_test)} test tumours, {X.shape[1]} features, device {device}")
+    X_train, X_val, y_train, y_val = data.train_test_split(X_train, y_train, test_size=0.1, seed=args.seed)
+    parser.check_batch_size(args.batch_size, len(X_train), "training tumours")
+    _, X_test = data.standardize(X_train, X_test)
+    X_train, X_val = data.standardize(X_train, X_val)
+    log(f"breast cancer: {len(X_train)} training, {len(X_val)} validation and {len(X_test)} test tumours, "
+        f"{X.shape[1]} features; device {args.device}")
 
-    model = nn.Sequential(nn.Linear(X.shape[1], args.hidden), nn.ReLU(), nn.Linear(args.hidden, 1)).to(device)
+    model = nn.Sequential(nn.Linear(X.shape[1], args.hidden), nn.ReLU(), nn.Linear(args.hidden, 1)).to(args.device)
     optimizer = mg.optim.Adam(model.parameters(), lr=args.lr)
     # the targets are floats in {0, 1}, shaped [N, 1] like the logits
-    targets = y_train.astype(np.float32).reshape(-1, 1)
+    targets, val_targets = (labels.astype(np.float32).reshape(-1, 1) for labels in (y_train, y_val))
     loader = data.DataLoader(
-        (X_train, targets), batch_size=args.batch_size, shuffle=True, seed=args.seed, device=device
+        (X_train, targets), batch_size=args.batch_size, shuffle=True, seed=args.seed, device=args.device
     )
 
-    losses = []
+    train_curve, validation_curve = ([], []), ([], [])  # (x in epochs, loss)
+    every = max(1, args.epochs // 5)  # print about five lines
     for epoch in progress(range(1, args.epochs + 1), "train"):
         model.train()
-        epoch_losses = []
+        losses = []
         for x, target in loader:
             loss = F.binary_cross_entropy_with_logits(model(x), target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            epoch_losses.append(loss.item())
-        losses += epoch_losses
-        if epoch == 1 or epoch % max(1, args.epochs // 5) == 0:
-            log(f"epoch {epoch:3d}  loss {np.mean(epoch_losses):.4f}")
+            losses.append(loss.item())
+        train_curve[0].extend(epoch - 1 + np.arange(1, len(losses) + 1) / len(losses))
+        train_curve[1].extend(losses)
+        val_loss = validation_loss(model, X_val, val_targets, args.device)
+        validation_curve[0].append(epoch)
+        validation_curve[1].append(val_loss)
+        if epoch == 1 or epoch == args.epochs or epoch % every == 0:
+            log(f"epoch {epoch:3d}/{args.epochs}  train loss {mean_of(losses, 'batch')}  validation loss {val_loss:.4f}")
 
     model.eval()
     with mg.no_grad():
-        scores = model(mg.tensor(X_test, device=device)).sigmoid().numpy().ravel()
+        scores = model(mg.tensor(X_test, device=args.device)).sigmoid().numpy().ravel()
     accuracy = float(((scores > 0.5) == (y_test == 1)).mean())
     auc = roc_auc(scores, y_test == 1)
     if args.plot:
-        save_loss_curve(args.plot, {"train (per batch)": (range(len(losses)), losses)}, title="breast cancer: BCE loss")
+        save_curves(args.plot, {"train loss, per batch": train_curve, "validation loss, end of epoch": validation_curve},
+                    title="breast cancer: binary cross-entropy", xlabel="epoch")
     print(f"test accuracy: {accuracy:.4f}  ROC AUC: {auc:.4f}")
     return accuracy, auc
 

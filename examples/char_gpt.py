@@ -4,6 +4,7 @@
     python examples/char_gpt.py --text my_book.txt --steps 2000  # your own text
     python examples/char_gpt.py --checkpoint gpt.safetensors --stop-at 300    # train half, save...
     python examples/char_gpt.py --checkpoint gpt.safetensors --resume         # ...and finish later
+    mpiexec -n 2 python examples/char_gpt.py --distributed       # data-parallel over 2 processes
     python examples/char_gpt.py --model lstm                     # a recurrent language model instead
 
 The model reads a window of characters and predicts, at every position t, the
@@ -37,10 +38,18 @@ A checkpoint (--checkpoint PATH) holds the model, the optimizer's moments, the
 schedule's position, the step and the random state, so --resume continues to exactly
 the numbers an uninterrupted run gets: each step's batch is drawn from a generator
 seeded with (seed, step), so no random stream has to be replayed.
+
+With --distributed (under mpiexec) every rank draws the same global batch of --batch-size
+windows and trains on its own rows of it, so without dropout (the default) the run takes
+the steps of a single process up to float rounding. Rank 0 evaluates, samples and writes
+the checkpoint; every rank reads it to resume (so the path must be one they all see). The
+ranks share one dropout stream (the same seed), which keeps the checkpoint's single random
+state exact for all of them.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from dataclasses import asdict, dataclass
@@ -54,11 +63,15 @@ import minigrad.nn.functional as F
 from minigrad import data
 from minigrad.random import generator
 
-from _common import example_parser, log, pick_device, progress, save_loss_curve
+import _distributed
+from _common import (example_parser, log, nonnegative_float, nonnegative_int, output_file, positive_float,
+                     positive_int, probability, progress, save_curves)
 
 
 @dataclass
 class GPTConfig:
+    """The model's sizes (stored in the checkpoint, so --resume can tell another model apart)."""
+
     vocab_size: int
     block_size: int = 64  # the longest context the model sees
     n_layer: int = 2
@@ -69,6 +82,8 @@ class GPTConfig:
 
 
 class GPT(nn.Module):
+    """Token and position embeddings, causal transformer blocks, a final LayerNorm, and the tied output head."""
+
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.config = config
@@ -108,7 +123,8 @@ class GPT(nn.Module):
             x = block(x)
         x = self.ln_f(x)
         logits = x @ self.tok_emb.weight.T  # weight tying: [B, T, C] @ [C, V]
-        loss = None if targets is None else F.cross_entropy(logits, targets)
+        # one row per position: [B * T, V] logits against [B * T] targets (the classes-last layout of nanoGPT)
+        loss = None if targets is None else F.cross_entropy(logits.reshape(b * t, -1), targets.reshape(b * t))
         return logits, loss
 
     def generate(self, idx: np.ndarray, max_new_tokens: int, rng: np.random.Generator,
@@ -142,8 +158,8 @@ class CharLSTM(nn.Module):
         self.config = config
         self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
         # N(0, 0.5^2): the tied head scores h (entries in [-1, 1]) against these rows, so they must be large
-        # enough to give the logits some spread from the start (measured: +-0.1 rows plateau near
-        # the unigram loss for hundreds of steps)
+        # enough to give the logits some spread from the start (measured: rows of +-0.1 stay near the
+        # unigram loss for hundreds of steps)
         self.tok_emb.weight.data *= 0.5
         self.drop = nn.Dropout(config.dropout)
         self.lstm = nn.LSTM(config.n_embd, config.n_embd, num_layers=config.n_layer, batch_first=True,
@@ -151,10 +167,10 @@ class CharLSTM(nn.Module):
 
     def forward(self, idx: mg.Tensor, targets: mg.Tensor | None = None):
         """idx [B, T] int64 -> (logits [B, T, vocab], mean cross-entropy against targets [B, T] or None)."""
+        b, t = idx.shape
         h, _ = self.lstm(self.drop(self.tok_emb(idx)))
         logits = self.drop(h) @ self.tok_emb.weight.T  # weight tying, as in the GPT
-        v = self.config.vocab_size
-        loss = None if targets is None else F.cross_entropy(logits.reshape(-1, v), targets.reshape(-1))
+        loss = None if targets is None else F.cross_entropy(logits.reshape(b * t, -1), targets.reshape(b * t))
         return logits, loss
 
     generate = GPT.generate  # the same sampling loop: it reads the last block_size characters
@@ -189,45 +205,69 @@ def configure_optimizer(model: GPT, args) -> mg.optim.AdamW:
     return mg.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.99))
 
 
-def parse_args(argv):
-    parser = example_parser(__doc__.splitlines()[0], steps=600, batch_size=32, lr=3e-3)
-    parser.add_argument("--text", metavar="FILE", help="train on this UTF-8 text file (default: Python's own source)")
-    parser.add_argument("--model", choices=("gpt", "lstm"), default="gpt",
-                        help="transformer blocks (gpt) or a recurrent network (lstm); default: gpt")
-    parser.add_argument("--block-size", type=int, default=64)
-    parser.add_argument("--n-layer", type=int, default=2)
-    parser.add_argument("--n-head", type=int, default=4)
-    parser.add_argument("--n-embd", type=int, default=64)
-    parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--weight-decay", type=float, default=0.1)
-    parser.add_argument("--warmup", type=int, default=None, help="warm-up steps (default: 5%% of --steps)")
-    parser.add_argument("--min-lr", type=float, default=None, help="the rate the cosine ends at (default: lr / 10)")
-    parser.add_argument("--grad-clip", type=float, default=1.0)
-    parser.add_argument("--eval-interval", type=int, default=100)
-    parser.add_argument("--eval-iters", type=int, default=10)
-    parser.add_argument("--checkpoint", metavar="PATH", help="save model + optimizer + schedule + step here")
-    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
-    parser.add_argument("--stop-at", type=int, default=None,
-                        help="stop (and save) after this step, e.g. to --resume later; the schedule still spans --steps")
-    parser.add_argument("--sample-len", type=int, default=300, help="characters to generate at the end")
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--top-k", type=int, default=10)
-    if parser.parse_known_args(argv)[0].model == "lstm":
-        # the recurrent model learns best with a larger step (measured at the defaults, 600 steps: val loss
-        # 1.62 at 1e-2, 1.86 at the GPT's 3e-3)
-        parser.set_defaults(lr=1e-2)
-    args = parser.parse_args(argv)
-    if args.resume and not args.checkpoint:
-        parser.error("--resume needs --checkpoint PATH")
-    args.warmup = max(1, args.steps // 20) if args.warmup is None else args.warmup
+def build_parser():
+    """The command line: the common options plus the text, the model, the schedule, checkpoints and sampling."""
+    parser = example_parser(__doc__, steps=600, batch_size=32, lr=3e-3)
+    add = parser.add_argument
+    add("--text", metavar="FILE", help="train on this UTF-8 text file (default: Python's own source)")
+    add("--model", choices=("gpt", "lstm"), default="gpt", metavar="gpt|lstm",
+        help="the network: transformer blocks (gpt) or a recurrent one (lstm, default --lr 1e-2)")
+    add("--block-size", type=positive_int, default=64, help="context length: characters the model sees at once")
+    add("--n-layer", type=positive_int, default=2, help="transformer blocks (LSTM layers with --model lstm)")
+    add("--n-head", type=positive_int, default=4, help="attention heads per block (must divide --n-embd)")
+    add("--n-embd", type=positive_int, default=64, help="width of the embeddings and the blocks")
+    add("--dropout", type=probability, default=0.0, help="dropout rate in the blocks and on the embeddings")
+    add("--weight-decay", type=nonnegative_float, default=0.1, help="AdamW's decay, on the matrices only")
+    add("--warmup", type=nonnegative_int, default=None, help="warm-up steps (default: 5%% of --steps)")
+    add("--min-lr", type=nonnegative_float, default=None, help="the rate the cosine ends at (default: --lr / 10)")
+    add("--grad-clip", type=positive_float, default=1.0, help="clip the gradients' global norm to this")
+    add("--eval-interval", type=positive_int, default=100,
+        help="estimate the train and validation loss (and print a line) every this many steps")
+    add("--eval-iters", type=positive_int, default=10, help="batches each loss estimate averages")
+    add("--checkpoint", metavar="PATH", type=output_file,
+        help="save model + optimizer + schedule + step here at every evaluation (default: no checkpoint)")
+    add("--resume", action="store_true", help="continue from --checkpoint")
+    add("--stop-at", type=positive_int, default=None,
+        help="stop (and save) after this step, e.g. to --resume later; the schedule still spans --steps "
+             "(default: run all --steps)")
+    add("--sample-len", type=nonnegative_int, default=300, help="characters to generate at the end")
+    add("--temperature", type=positive_float, default=0.8, help="sampling temperature: below 1 sharpens, above 1 flattens")
+    add("--top-k", type=positive_int, default=10, help="sample only among the k likeliest characters")
+    check = parser.add_check
+    check(lambda a: "--resume needs --checkpoint PATH" if a.resume and not a.checkpoint else None)
+    check(lambda a: f"--n-head {a.n_head} does not divide --n-embd {a.n_embd}" if a.n_embd % a.n_head else None)
+    check(lambda a: f"--stop-at {a.stop_at} is past --steps {a.steps}" if a.stop_at and a.stop_at > a.steps else None)
+    check(lambda a: f"--warmup {a.warmup} leaves no step of the cosine: it must be below --steps {a.steps}"
+          if a.warmup is not None and a.warmup >= a.steps else None)
+    check(lambda a: f"--min-lr {a.min_lr} is above --lr {a.lr}" if a.min_lr is not None and a.min_lr > a.lr else None)
+    _distributed.add_flag(parser)
+    return parser
+
+
+def parse_args(argv, parser=None):
+    """Parse and check the command line, and fill in the defaults that depend on other options."""
+    parser = parser or build_parser()
+    if "--help" not in (argv or []) and "-h" not in (argv or []):
+        known = argparse.ArgumentParser(add_help=False)
+        known.add_argument("--model", default="gpt")
+        if known.parse_known_args(argv)[0].model == "lstm":
+            # the recurrent model learns best with a larger step (measured at the defaults, 600 steps:
+            # validation loss 1.62 at 1e-2, 1.86 at the GPT's 3e-3)
+            parser.set_defaults(lr=1e-2)
+    args = parser.parse_args(argv)  # exits with a message on a bad value or a missing package
+    args.warmup = args.steps // 20 if args.warmup is None else args.warmup
     args.min_lr = args.lr / 10 if args.min_lr is None else args.min_lr
-    args.stop_at = args.steps if args.stop_at is None else min(args.stop_at, args.steps)
+    args.stop_at = args.steps if args.stop_at is None else args.stop_at
     return args
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    device = pick_device(args.device)
+    """Train (or resume), sample, and return the last losses and the sample."""
+    parser = build_parser()
+    args = parse_args(argv, parser)
+    device = args.device
+    _distributed.start(args)
+    main_rank = _distributed.is_main(args)  # the rank that evaluates, saves and samples
     mg.manual_seed(args.seed)
 
     if args.text:
@@ -243,6 +283,8 @@ def main(argv: list[str] | None = None) -> dict:
     train_ids, val_ids = ids[:split], ids[split:]
     if len(val_ids) <= args.block_size:
         sys.exit(f"the text is too short: {len(ids)} characters leave no validation window of {args.block_size + 1}")
+    parser.check_batch_size(args.batch_size, len(train_ids) - args.block_size,
+                            f"windows of {args.block_size + 1} characters in the training text")
 
     config = GPTConfig(chars.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout,
                        args.model)
@@ -256,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"device {device}")
 
     step = 0
-    history = {"step": [], "train": [], "val": []}
+    history = {"step": [], "train": [], "val": [], "loss": []}  # evaluations, and every step's training loss
     if args.resume:
         try:
             ckpt = mg.load(args.checkpoint, device=device)
@@ -271,7 +313,7 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer.load_state_dict(ckpt["optim"])
         schedule.load_state_dict(ckpt["schedule"])
         generator().bit_generator.state = ckpt["rng"]  # dropout's random stream
-        step, history = ckpt["step"], ckpt["history"]
+        step, history = ckpt["step"], {"loss": [], **ckpt["history"]}
         log(f"resumed from {args.checkpoint} at step {step}")
 
     def save_checkpoint():
@@ -281,37 +323,43 @@ def main(argv: list[str] | None = None) -> dict:
             "rng": generator().bit_generator.state, "history": history,
         }, args.checkpoint)
 
+    trained = _distributed.wrap(model, args)  # DistributedDataParallel(model) with --distributed
     model.train()
     bar = progress(range(step, args.stop_at), "train", total=args.stop_at - step)
     for i in bar:  # the i-th update (0-based); `step` counts the updates done
         batch_rng = np.random.default_rng([args.seed, i])  # the same batch whether resumed or not
         x, y = get_batch(train_ids, args.batch_size, args.block_size, batch_rng, device)
-        _, loss = model(x, y)
+        x, y = _distributed.my_share(x, y)  # this rank's rows (all of them in one process)
+        _, loss = trained(x, y)
         optimizer.zero_grad()
         loss.backward()
         mg.optim.clip_grad_norm_(model.parameters(), args.grad_clip)
         optimizer.step()
         schedule.step()
-        bar.set_postfix(loss=f"{loss.item():.4f}")
+        history["loss"].append(loss.item())
+        bar.set_postfix(loss=f"{history['loss'][-1]:.4f}")
         step = i + 1
-        if step % args.eval_interval == 0 or step == args.stop_at:
+        if main_rank and (step % args.eval_interval == 0 or step == args.stop_at):
             eval_rng = np.random.default_rng([args.seed, step, 1])
             train_loss = estimate_loss(model, train_ids, args, eval_rng, device)
             val_loss = estimate_loss(model, val_ids, args, eval_rng, device)
             history["step"].append(step)
             history["train"].append(train_loss)
             history["val"].append(val_loss)
-            log(f"step {step:5d}/{args.steps}  train loss {train_loss:.4f}  val loss {val_loss:.4f}  "
-                f"lr {schedule.get_last_lr()[0]:.2e}")
+            log(f"step {step:5d}/{args.steps}  train loss {train_loss:.4f}  validation loss {val_loss:.4f}  "
+                f"(each the mean of {args.eval_iters} batches)  lr {schedule.get_last_lr()[0]:.2e}")
             if args.checkpoint:
                 save_checkpoint()
-    if args.checkpoint:
+    if args.checkpoint and main_rank:
         log(f"saved checkpoint at step {step} to {args.checkpoint}")
 
-    if args.plot and history["step"]:
-        curves = {"train": (history["step"], history["train"]), "validation": (history["step"], history["val"])}
-        save_loss_curve(args.plot, curves, title="char GPT: cross-entropy (nats per character)")
+    if args.plot and main_rank:
+        curves = {"train loss, per step": (range(1, len(history["loss"]) + 1), history["loss"]),
+                  f"validation loss, mean of {args.eval_iters} batches": (history["step"], history["val"])}
+        save_curves(args.plot, curves, title="char GPT: cross-entropy (nats per character)", xlabel="step")
 
+    if not main_rank:  # the other ranks only trained
+        return {"step": step}
     prompt = "\n" if "\n" in chars.stoi else text[0]
     sample_rng = np.random.default_rng([args.seed, 2])
     out = model.generate(np.array([chars.encode(prompt)]), args.sample_len, sample_rng, args.temperature, args.top_k)
@@ -321,7 +369,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"--- sample ({args.sample_len} characters, temperature {args.temperature}, top-k {args.top_k}) ---")
     print(sample)
     print("---")
-    print(f"step {step}: train loss {result['train_loss']:.4f}, val loss {result['val_loss']:.4f}")
+    print(f"step {step}: train loss {result['train_loss']:.4f}, validation loss {result['val_loss']:.4f} "
+          f"(each the mean of {args.eval_iters} batches)")
     return result
 
 

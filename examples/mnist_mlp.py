@@ -4,8 +4,9 @@
     python examples/mnist_mlp.py --data-dir data/fashion --epochs 5 --plot loss.png
 
 The model, training loop and evaluation are digits_mlp.py's (784 -> 256 -> 256 -> 10,
-cross-entropy, Adam); only the data differ. The pixels are scaled to [0, 1] and then
-standardized with the training set's statistics, as for the digits.
+cross-entropy, Adam, a tenth of the training images held back for validation); only
+the data differ. The pixels are scaled to [0, 1] and then standardized with the
+training set's statistics, as for the digits.
 
 The data are not bundled: put the four IDX files in --data-dir (gzipped or not):
 
@@ -22,8 +23,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import data
 
-from _common import example_parser, log, pick_device
-from digits_mlp import MLP, fit
+from _common import example_parser, log, positive_int
+from digits_mlp import MLP, evaluate, fit
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
@@ -55,13 +56,20 @@ def load_split(data_dir: Path, kind: str, limit: int | None):
     return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels
 
 
+def build_parser():
+    """The command line: the common options plus where the data are, the model's width and a size limit."""
+    parser = example_parser(__doc__, epochs=3, batch_size=128, lr=1e-3)
+    parser.add_argument("--data-dir", default="data/mnist", help="folder holding the four IDX files")
+    parser.add_argument("--hidden", type=positive_int, default=256, help="width of the hidden layers")
+    parser.add_argument("--limit", type=positive_int, default=None,
+                        help="use only the first N training and N test images (default: all of them)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> float:
-    parser = example_parser(__doc__.splitlines()[0], epochs=3, batch_size=128, lr=1e-3)
-    parser.add_argument("--data-dir", default="data/mnist", help="folder holding the IDX files (default: %(default)s)")
-    parser.add_argument("--hidden", type=int, default=256, help="width of the hidden layers (default: %(default)s)")
-    parser.add_argument("--limit", type=int, default=None, help="use only the first N training and test images")
-    args = parser.parse_args(argv)
-    device = pick_device(args.device)
+    """Train on MNIST and return the test accuracy (also printed as the last line)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with a message on a bad value or a missing package
 
     data_dir = Path(args.data_dir)
     missing = missing_files(data_dir)
@@ -73,12 +81,18 @@ def main(argv: list[str] | None = None) -> float:
         X_test, y_test = load_split(data_dir, "t10k", args.limit)
     except ValueError as err:  # a truncated or corrupted file: load_mnist says which and why
         sys.exit(f"mnist_mlp: {err}")
-    X_train, X_test = data.standardize(X_train, X_test)
-    log(f"MNIST from {data_dir}: {len(X_train)} training and {len(X_test)} test images, device {device}")
+    # a tenth of the training images is held back as the validation set, watched every epoch
+    X_train, X_val, y_train, y_val = data.train_test_split(X_train, y_train, test_size=0.1, seed=args.seed)
+    parser.check_batch_size(args.batch_size, len(X_train), "training images")
+    _, X_test = data.standardize(X_train, X_test)
+    X_train, X_val = data.standardize(X_train, X_val)
+    log(f"MNIST from {data_dir}: {len(X_train)} training, {len(X_val)} validation and {len(X_test)} test images; "
+        f"device {args.device}")
 
     mg.manual_seed(args.seed)
-    model = MLP(X_train.shape[1], args.hidden, 10).to(device)
-    test_acc = fit(model, X_train, y_train, X_test, y_test, args, device)
+    model = MLP(X_train.shape[1], args.hidden, 10).to(args.device)
+    fit(model, (X_train, y_train), (X_val, y_val), args, args.device, title=f"MLP on {data_dir.name}")
+    _, test_acc = evaluate(model, X_test, y_test, args.device)
     print(f"test accuracy: {test_acc:.4f}")
     return test_acc
 

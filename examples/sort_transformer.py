@@ -1,7 +1,7 @@
 """A small transformer learns to sort sequences of digits.
 
     python examples/sort_transformer.py                  # exact-match accuracy >= 0.99 in under a minute
-    python examples/sort_transformer.py --plot loss.png
+    python examples/sort_transformer.py --plot loss.png     # and save the training and validation curves
 
 The task: given 6 to 8 digits, e.g. 3 1 4 1 5 9, output them in order: 1 1 3 4 5 9.
 Sequences shorter than the longest are padded with a PAD token, whose positions the
@@ -19,9 +19,10 @@ Why a transformer can do it: the digit at sorted position i is the smallest d wi
 #{inputs <= d} > i. Attention can count (how many inputs are <= d is an average
 over positions, times T) and the position embedding tells each output slot its i.
 
-Held-out test set: a fixed 1-in-101 slice of all possible sequences (chosen by a hash
-of the sequence) is never used for training, so the test accuracy measures sorting,
-not memory.
+Held-out sequences: a fixed 1-in-101 slice of all possible sequences (chosen by a hash
+of the sequence) is never used for training, so the held-out accuracy measures sorting,
+not memory. A validation set drawn from that slice is scored every --eval-interval
+steps; a test set drawn from it with another generator is scored once, at the end.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 
-from _common import example_parser, log, pick_device, progress, save_loss_curve
+from _common import example_parser, log, mean_of, positive_int, progress, save_curves
 
 N_DIGITS = 10  # tokens 0..9 are digits
 PAD = 10  # token 10 pads short sequences
@@ -42,6 +43,8 @@ IGNORE = -100  # cross-entropy skips targets equal to this
 
 
 class SortTransformer(nn.Module):
+    """Embeddings of the digits and their positions, n_layer unmasked transformer blocks, a digit classifier per position."""
+
     def __init__(self, max_len: int, d_model: int, n_head: int, n_layer: int):
         super().__init__()
         self.tok_emb = nn.Embedding(N_DIGITS + 1, d_model)  # digits and PAD
@@ -87,9 +90,12 @@ def training_batch(rng, batch_size: int, min_len: int, max_len: int):
     return inputs[keep], targets[keep]
 
 
-def test_set(seed: int, n: int, min_len: int, max_len: int):
-    """n held-out sequences (drawn with their own generator, so the set does not depend on training)."""
-    rng = np.random.default_rng([seed, 1])
+def held_out_set(seed: int, n: int, min_len: int, max_len: int, stream: int = 1):
+    """n held-out sequences, drawn with their own generator (so the set does not depend on training).
+
+    stream 1 gives the test set, stream 2 the validation set.
+    """
+    rng = np.random.default_rng([seed, stream])
     inputs, targets = np.empty((0, max_len), np.int64), np.empty((0, max_len), np.int64)
     while len(inputs) < n:
         x, y = random_sequences(rng, 20 * n, min_len, max_len)
@@ -98,25 +104,44 @@ def test_set(seed: int, n: int, min_len: int, max_len: int):
     return inputs[:n], targets[:n]
 
 
-def exact_match(model, inputs: np.ndarray, targets: np.ndarray, device: str) -> float:
-    """Fraction of sequences whose every (non-PAD) position is predicted right."""
+def position_loss(logits: mg.Tensor, targets: np.ndarray) -> mg.Tensor:
+    """Mean cross-entropy over the non-PAD positions: logits [B, T, 10] flattened to one row per position."""
+    targets = mg.tensor(targets.reshape(-1), device=logits.device)
+    return F.cross_entropy(logits.reshape(-1, N_DIGITS), targets, ignore_index=IGNORE)
+
+
+def evaluate(model, inputs: np.ndarray, targets: np.ndarray, device: str) -> tuple[float, float]:
+    """(mean cross-entropy over the non-PAD positions, fraction of sequences with every position right)."""
     model.eval()
     with mg.no_grad():
-        predicted = model(mg.tensor(inputs, device=device)).argmax(axis=-1).numpy()
+        logits = model(mg.tensor(inputs, device=device))
+        loss = position_loss(logits, targets).item()
+        predicted = logits.argmax(axis=-1).numpy()
     correct = (predicted == targets) | (targets == IGNORE)
-    return float(correct.all(axis=1).mean())
+    return loss, float(correct.all(axis=1).mean())
+
+
+def build_parser():
+    """The command line: the common options plus the task's lengths, the model's sizes and the evaluation."""
+    parser = example_parser(__doc__, steps=600, batch_size=64, lr=3e-3)
+    parser.add_argument("--min-len", type=positive_int, default=6, help="shortest sequence to sort")
+    parser.add_argument("--max-len", type=positive_int, default=8, help="longest sequence to sort")
+    parser.add_argument("--d-model", type=positive_int, default=64, help="width of the embeddings and the blocks")
+    parser.add_argument("--n-head", type=positive_int, default=4, help="attention heads per block (must divide --d-model)")
+    parser.add_argument("--n-layer", type=positive_int, default=2, help="transformer blocks")
+    parser.add_argument("--eval-interval", type=positive_int, default=50,
+                        help="validate (and print a line) every this many steps")
+    parser.add_argument("--n-val", type=positive_int, default=500, help="held-out sequences to validate on")
+    parser.add_argument("--n-test", type=positive_int, default=2000, help="held-out sequences to test on, at the end")
+    parser.add_check(lambda a: f"--min-len {a.min_len} is longer than --max-len {a.max_len}" if a.min_len > a.max_len else None)
+    parser.add_check(lambda a: f"--n-head {a.n_head} does not divide --d-model {a.d_model}" if a.d_model % a.n_head else None)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = example_parser(__doc__.splitlines()[0], steps=600, batch_size=64, lr=3e-3)
-    parser.add_argument("--min-len", type=int, default=6)
-    parser.add_argument("--max-len", type=int, default=8)
-    parser.add_argument("--d-model", type=int, default=64)
-    parser.add_argument("--n-head", type=int, default=4)
-    parser.add_argument("--n-layer", type=int, default=2)
-    parser.add_argument("--n-test", type=int, default=2000, help="held-out sequences to test on")
-    args = parser.parse_args(argv)
-    device = pick_device(args.device)
+    """Train, then return the test exact-match accuracy (also printed as the last line)."""
+    args = build_parser().parse_args(argv)  # exits with a message on a bad value or a missing package
+    device = args.device
     mg.manual_seed(args.seed)
     rng = np.random.default_rng([args.seed, 0])  # training batches
 
@@ -128,29 +153,37 @@ def main(argv: list[str] | None = None) -> float:
     schedule = mg.optim.lr_scheduler.LinearWarmupCosine(
         optimizer, warmup_steps=min(100, args.steps // 10), total_steps=args.steps, min_lr=args.lr / 10
     )
-    test_inputs, test_targets = test_set(args.seed, args.n_test, args.min_len, args.max_len)
+    val_inputs, val_targets = held_out_set(args.seed, args.n_val, args.min_len, args.max_len, stream=2)
+    test_inputs, test_targets = held_out_set(args.seed, args.n_test, args.min_len, args.max_len, stream=1)
 
-    losses = []
+    losses = []  # every step's training loss
+    validation_curve = ([], [])  # (step, loss)
+    last_report = 0  # the step of the previous printed line: each line averages the steps since
     bar = progress(range(1, args.steps + 1), "train")
     for step in bar:
         model.train()
         inputs, targets = training_batch(rng, args.batch_size, args.min_len, args.max_len)
         logits = model(mg.tensor(inputs, device=device))
-        loss = F.cross_entropy(logits, mg.tensor(targets, device=device), ignore_index=IGNORE)
+        loss = position_loss(logits, targets)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         schedule.step()
         losses.append(loss.item())
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
-        if step % max(1, args.steps // 5) == 0 or step == args.steps:
-            acc = exact_match(model, test_inputs[:500], test_targets[:500], device)
-            log(f"step {step:5d}  loss {np.mean(losses[-50:]):.4f}  held-out exact match {acc:.4f}")
+        if step % args.eval_interval == 0 or step == args.steps:
+            val_loss, val_match = evaluate(model, val_inputs, val_targets, device)
+            validation_curve[0].append(step)
+            validation_curve[1].append(val_loss)
+            log(f"step {step:5d}/{args.steps}  train loss {mean_of(losses[last_report:], 'step')}  "
+                f"validation loss {val_loss:.4f}  validation exact match {val_match:.4f}")
+            last_report = step
 
     if args.plot:
-        save_loss_curve(args.plot, {"train": (range(1, len(losses) + 1), losses)}, title="sorting digits")
-    accuracy = exact_match(model, test_inputs, test_targets, device)
-    print(f"exact-match accuracy: {accuracy:.4f}")
+        curves = {"train loss, per step": (range(1, len(losses) + 1), losses), "validation loss": validation_curve}
+        save_curves(args.plot, curves, title="sorting digits: cross-entropy per position", xlabel="step")
+    _, accuracy = evaluate(model, test_inputs, test_targets, device)
+    print(f"test exact-match accuracy: {accuracy:.4f}")
     return accuracy
 
 

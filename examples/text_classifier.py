@@ -17,11 +17,14 @@ Why this task. Which package a docstring comes from was the first idea, and a
 bag-of-words logistic regression already reaches ~77% there (12 packages): a model
 trained from scratch on a few thousand docstrings learns word meanings no better than
 word counts, so what it adds is hard to see. Here both versions of a line hold the
-same words, so a bag of words is at chance (~50%) by construction; adding the pairs of
-neighbouring tokens (bigrams) sees some local order (~80%). A sequence model has to
-learn a fair part of Python's grammar from ~25,000 lines: not trivial (some swaps are
-subtle: `x [ 0 ]` vs `x 0 [ ]` is easy, `a = - b` vs `a - = b` less so), not hopeless
-(the rules are local and regular). Both baselines are printed next to the model.
+same words, so a bag of words is at chance (52% measured) by construction; adding the
+pairs of neighbouring tokens (bigrams) sees some local order (86%). A sequence model
+has to learn a fair part of Python's grammar from ~14,000 lines: not trivial (`x [ 0 ]`
+vs `x 0 [ ]` is easy, `a = - b` vs `a - = b` less so), not hopeless (the rules are
+local and regular). Both baselines are printed next to the model. At the defaults
+(1,000 steps, about a minute of CPU each) the encoder reaches 0.91 and the LSTM and
+GRU 0.99: a recurrent layer reads the tokens in order and so starts out knowing which
+ones are neighbours, while the encoder learns it from its position embeddings.
 
 The models:
 
@@ -32,7 +35,8 @@ The models:
               directions -> Linear -> 2 logits
 
 Held out: lines are split by a hash of their text, so no line of the test set (in either
-version) is ever trained on. Its last line is `test accuracy: X`.
+version) is ever trained on; --n-val lines of the training split are kept apart to
+validate on while training. The last line printed is `test accuracy: X`.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad.nn.utils.rnn import pack_padded_sequence
 
-from _common import example_parser, log, pick_device, progress, save_loss_curve
+from _common import SCIKIT_LEARN, example_parser, log, mean_of, positive_int, probability, progress, save_curves
 
 # Plain-Python standard-library modules present in CPython 3.10 to 3.13 (packages by their
 # __init__.py). A module this Python lacks, or ships compiled only, is skipped.
@@ -145,7 +149,7 @@ def make_dataset(seed: int, limit: int | None = None):
             if tokens is None:
                 continue
         (test if digest // 2 % HELD_OUT == 0 else train).append((tokens, 1 - digest % 2))
-    return train, test
+    return [train[i] for i in rng.permutation(len(train))], test  # training lines in a random order
 
 
 class Vocabulary:
@@ -220,16 +224,18 @@ class RecurrentClassifier(nn.Module):
 
 # ---- training and evaluation ------------------------------------------------------------------------
 
-def accuracy(model, lines, vocab, device: str, cls: bool, batch_size: int = 512) -> float:
+def evaluate(model, lines, vocab, device: str, cls: bool, batch_size: int = 512) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) over `lines`."""
     model.eval()
-    correct = 0
+    total_loss = correct = 0.0
     with mg.no_grad():
         for start in range(0, len(lines), batch_size):
             ids, lengths, labels = batch_arrays(lines[start:start + batch_size], vocab, cls)
             logits = model(mg.tensor(ids, device=device), lengths)
+            total_loss += F.cross_entropy(logits, mg.tensor(labels, device=device), reduction="sum").item()
             correct += int((logits.argmax(axis=-1).numpy() == labels).sum())
     model.train()
-    return correct / len(lines)
+    return total_loss / len(lines), correct / len(lines)
 
 
 def bag_of_words_baselines(train, test) -> dict:
@@ -249,45 +255,59 @@ def bag_of_words_baselines(train, test) -> dict:
     return results
 
 
-def parse_args(argv):
-    parser = example_parser(__doc__.splitlines()[0], steps=1500, batch_size=64, lr=2e-3)
-    parser.add_argument("--model", choices=("encoder", "lstm", "gru"), default="encoder")
-    parser.add_argument("--d-model", type=int, default=64, help="embedding (and hidden) size")
-    parser.add_argument("--n-layer", type=int, default=None, help="layers (default: 2 encoder, 1 lstm/gru)")
-    parser.add_argument("--n-head", type=int, default=4)
-    parser.add_argument("--dropout", type=float, default=0.1)
-    parser.add_argument("--eval-interval", type=int, default=500)
-    parser.add_argument("--limit", type=int, default=None, help="use only this many training lines (for a quick run)")
-    args = parser.parse_args(argv)
-    if args.n_layer is None:
-        args.n_layer = 2 if args.model == "encoder" else 1
-    return args
+def build_parser():
+    """The command line: the common options plus the model's kind and sizes, the evaluation and a quick-run limit."""
+    parser = example_parser(__doc__, needs=[SCIKIT_LEARN], steps=1000, batch_size=64, lr=2e-3)
+    add = parser.add_argument
+    add("--model", choices=("encoder", "lstm", "gru"), default="encoder", metavar="encoder|lstm|gru",
+        help="a BERT-style transformer encoder, or a bidirectional LSTM or GRU")
+    add("--d-model", type=positive_int, default=64, help="width of the embeddings (and of each recurrent direction)")
+    add("--n-layer", type=positive_int, default=None, help="encoder or recurrent layers (default: 2 encoder, 1 lstm/gru)")
+    add("--n-head", type=positive_int, default=4, help="attention heads per encoder layer (must divide --d-model)")
+    add("--dropout", type=probability, default=0.1, help="dropout rate in the encoder layers (between recurrent layers)")
+    add("--eval-interval", type=positive_int, default=250,
+        help="validate (and print a line) every this many steps")
+    add("--n-val", type=positive_int, default=1000, help="training-split lines held back to validate on")
+    add("--limit", type=positive_int, default=None,
+        help="use only about this many training lines, for a quick run (default: all of them)")
+    parser.add_check(lambda a: f"--n-head {a.n_head} does not divide --d-model {a.d_model}"
+                     if a.model == "encoder" and a.d_model % a.n_head else None)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    device = pick_device(args.device)
+    """Train, then return the test accuracy (also printed as the last line), the baselines and the losses."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with a message on a bad value or a missing package
+    n_layer = args.n_layer or (2 if args.model == "encoder" else 1)
+    device = args.device
     mg.manual_seed(args.seed)
     train, test = make_dataset(args.seed, args.limit)
-    if len(train) < args.batch_size or not test:
+    if len(train) < 2 * args.batch_size or not test:
         sys.exit(f"only {len(train)} training lines found in the standard library's source: is this Python "
                  f"installed without its .py files?")
+    n_val = min(args.n_val, len(train) // 5)
+    val, train = train[:n_val], train[n_val:]  # already in a random order (make_dataset)
+    parser.check_batch_size(args.batch_size, len(train), "training lines")
     vocab = Vocabulary(train)
     baselines = bag_of_words_baselines(train, test)
     cls = args.model == "encoder"
     if cls:
-        model = EncoderClassifier(len(vocab), args.d_model, args.n_head, args.n_layer, args.dropout)
+        model = EncoderClassifier(len(vocab), args.d_model, args.n_head, n_layer, args.dropout)
     else:
-        model = RecurrentClassifier(len(vocab), args.model, args.d_model, args.n_layer, args.dropout)
+        model = RecurrentClassifier(len(vocab), args.model, args.d_model, n_layer, args.dropout)
     model.to(device)
     n_params = sum(p.size for p in model.parameters())
-    log(f"{len(train):,} training and {len(test):,} test lines, {np.mean([y for _, y in train]):.0%} as written; "
-        f"vocabulary {len(vocab)}; {args.model} with {n_params:,} parameters; device {device}")
+    log(f"{len(train):,} training, {len(val):,} validation and {len(test):,} test lines, "
+        f"{np.mean([y for _, y in train]):.0%} as written; vocabulary {len(vocab)}; {args.model} with "
+        f"{n_params:,} parameters; device {device}")
     optimizer = mg.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = mg.optim.lr_scheduler.LinearWarmupCosine(optimizer, warmup_steps=max(1, args.steps // 20),
                                                         total_steps=args.steps, min_lr=args.lr / 10)
     rng = np.random.default_rng([args.seed, 1])
-    losses, evaluations = [], []
+    losses = []  # every step's training loss
+    validation_curve = ([], [])  # (step, loss)
+    last_report = 0  # each printed line averages the training losses since the previous one
     bar = progress(range(1, args.steps + 1), "train")
     for step in bar:
         rows = rng.integers(len(train), size=args.batch_size)
@@ -300,19 +320,20 @@ def main(argv: list[str] | None = None) -> dict:
         schedule.step()
         losses.append(loss.item())
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
-        if step % args.eval_interval == 0 and step < args.steps:
-            evaluations.append((step, accuracy(model, test[:1000], vocab, device, cls)))
-            log(f"step {step:5d}  loss {np.mean(losses[-100:]):.4f}  held-out accuracy (1,000 lines) "
-                f"{evaluations[-1][1]:.4f}")
-    test_accuracy = accuracy(model, test, vocab, device, cls)
+        if step % args.eval_interval == 0 or step == args.steps:
+            val_loss, val_accuracy = evaluate(model, val, vocab, device, cls)
+            validation_curve[0].append(step)
+            validation_curve[1].append(val_loss)
+            log(f"step {step:5d}/{args.steps}  train loss {mean_of(losses[last_report:], 'step')}  "
+                f"validation loss {val_loss:.4f}  validation accuracy {val_accuracy:.4f}")
+            last_report = step
     if args.plot:
-        window = max(1, min(50, len(losses) // 10))
-        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
-        save_loss_curve(args.plot, {"train (running mean)": (range(window, len(losses) + 1), smooth)},
-                        title=f"spot the syntax error: {args.model}", ylabel="cross-entropy")
+        curves = {"train loss, per step": (range(1, len(losses) + 1), losses), "validation loss": validation_curve}
+        save_curves(args.plot, curves, title=f"spot the syntax error ({args.model}): cross-entropy", xlabel="step")
+    _, test_accuracy = evaluate(model, test, vocab, device, cls)
     for name, value in baselines.items():
-        print(f"{name} + logistic regression (scikit-learn): {value:.4f}")
-    print(f"{args.model}, {n_params:,} parameters, {args.steps} steps: held-out accuracy {test_accuracy:.4f}")
+        print(f"{name} + logistic regression (scikit-learn), test accuracy: {value:.4f}")
+    print(f"{args.model}, {n_params:,} parameters, {args.steps} steps")
     print(f"test accuracy: {test_accuracy:.4f}")
     return {"test_accuracy": test_accuracy, "baselines": baselines, "losses": losses}
 

@@ -33,7 +33,7 @@ __all__ = [
     "available", "chosen", "forced", "implementations", "use", "Unsupported",
     "matmul", "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd",
     "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
-    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum",
+    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum", "erf",
     "lstm_cell_fwd", "lstm_cell_bwd", "gru_cell_fwd", "gru_cell_bwd", "rnn_cell_fwd", "rnn_cell_bwd",
 ]
 
@@ -263,6 +263,20 @@ def column_sum(rows):
     dispatched op: on NumPy a gemv with a ones vector (2.5-4x faster than .sum(axis=0)),
     elsewhere the array library's own reduction."""
     return _reference.column_sum(rows)
+
+
+
+def erf(x):
+    """The error function, elementwise, in x's dtype. A helper rather than a dispatched op:
+    NumPy has no erf (kernels.reference.erf: scipy's when installed, else fitted polynomials),
+    CuPy's is cupyx.scipy.special.erf."""
+    if isinstance(x, _np.ndarray) or _np.isscalar(x):
+        from .reference.erf import erf as numpy_erf
+
+        return numpy_erf(_np.asarray(x))
+    from cupyx.scipy.special import erf as cupy_erf
+
+    return cupy_erf(x)
 
 
 load_env()

@@ -12,19 +12,38 @@ creation.py (factories), gradcheck.py (finite differences), backend.py
 (NumPy/CuPy switch). The hot ops' kernels are in the separate `kernels` package.
 """
 
-from . import cuda, ops
+from .tensor import Tensor  # first: the tensor module loads autograd and the ops in the right order
+from . import autograd, cuda, ops
 from . import viz
-from .autograd import OPS, AnomalyError, Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .autograd import (OPS, AnomalyError, Function, detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
+                       no_grad, set_grad_enabled)
 from .backend import cuda_is_available
-from .creation import arange, eye, full, ones, ones_like, rand, randint, randn, tensor, zeros, zeros_like
-from .gradcheck import GradcheckError, gradcheck
+from .creation import (arange, eye, from_dlpack, from_numpy, full, ones, ones_like, rand, randint, randn, tensor, zeros,
+                       zeros_like)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
-from .ops.elementwise import abs, add, cast, clip, div, exp, log, maximum, minimum, mul, pow, sqrt, sub, where
+from .ops.elementwise import (abs, add, cast, clip, div, erf, exp, log, maximum, minimum, mul, pow, sign, sqrt, sub,
+                              where)
+from .ops.index import gather, scatter_add, take_along_dim
 from .ops.linalg import matmul
-from .ops.reduce import argmax, argmin, max, mean, min, sum, var
-from .ops.shape import broadcast_to, concatenate, reshape, split, squeeze, stack, transpose, unsqueeze
+from .ops.reduce import all, amax, amin, any, argmax, argmin, max, mean, min, sum, var
+from .ops.shape import (broadcast_to, clone, concatenate, flatten, movedim, permute, reshape, split, squeeze, stack,
+                        swapaxes, transpose, unflatten, unsqueeze)
 from .random import manual_seed
-from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
+from .tensor import Tensor, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
+
+# PyTorch's other names for the same things
+cat = concat = concatenate
+clamp = clip
+moveaxis = movedim
+swapdims = swapaxes
+float = float32  # noqa: A001  (mg.float, as torch.float)
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+bool = bool_  # noqa: A001
 from . import optim, data
 from .io import load, save
 from . import nn

@@ -77,6 +77,13 @@ def device_of(array) -> str:
     raise TypeError(f"expected a numpy or cupy array, got {type(array).__name__}")
 
 
+def is_gpu_array(array) -> bool:
+    """True for a CuPy array (checked by its type's module, so CuPy need not be imported yet)."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return True
+    return type(array).__module__.split(".")[0] == "cupy"
+
+
 def xp_of(*arrays):
     """The array module of the arrays (Python numbers among them are ignored): numpy or cupy."""
     for a in arrays:

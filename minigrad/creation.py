@@ -22,6 +22,28 @@ def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (a change to one shows in the other), keeping its dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: cannot make a tensor from an array of {array.dtype} values")
+    return Tensor._wrap(array, False)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing the memory of any DLPack producer: a NumPy or CuPy array, a torch tensor, ...
+
+    CPU data becomes a NumPy array, CUDA data a CuPy array, without copying.
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    device_type = obj.__dlpack_device__()[0] if hasattr(obj, "__dlpack_device__") else 1
+    if device_type == 1:  # kDLCPU
+        return Tensor._wrap(np.from_dlpack(obj), False)
+    return Tensor._wrap(backend.xp_for("cuda").from_dlpack(obj), False)
+
+
 def _shape(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd.function import no_grad
 from .tensor import Tensor
 
 
@@ -90,3 +90,50 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                         "w fixed random weights)"
                     )
     return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int = 0) -> bool:
+    """Check second derivatives: the gradient of `fn` (taken with create_graph=True) is itself
+    checked by `gradcheck`, with respect to the inputs and to the output gradients.
+
+    grad_outputs: the gradient fed to each output (random float64 tensors when None).
+    Returns True, or raises GradcheckError.
+
+    >>> x = tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    >>> gradgradcheck(lambda x: (x * x * x).sum(), [x])
+    True
+    """
+    from .autograd import enable_grad, grad
+
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    differentiable = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not differentiable:
+        raise ValueError("gradgradcheck: no input has requires_grad=True, so there is nothing to check")
+    with enable_grad():
+        outputs = _outputs(fn(*inputs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), dtype=np.float64, device=o.device, requires_grad=True)
+                        for o in outputs]
+    else:
+        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    count = len(inputs)
+
+    def first_derivatives(*args):
+        xs, gs = args[:count], args[count:]
+        with enable_grad():
+            outs = _outputs(fn(*xs))
+            pairs = [(o, g) for o, g in zip(outs, gs) if o.requires_grad]
+            wanted = [xs[i] for i in differentiable]
+            found = [None] * len(wanted)
+            if pairs:
+                found = grad([o for o, _ in pairs], wanted, [g for _, g in pairs], create_graph=True,
+                             allow_unused=True)
+        # an input the outputs do not use has the constant gradient 0
+        return [g if g is not None else Tensor(np.zeros(x.shape), dtype=x.dtype, device=x.device)
+                for g, x in zip(found, wanted)]
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, seed=seed)

@@ -175,5 +175,39 @@ def test_in_place_update_under_no_grad_keeps_the_leaf():
 
 def test_in_place_on_a_tensor_that_requires_grad_is_refused_while_recording():
     w = mg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="in-place"):
+    with pytest.raises(RuntimeError, match="a leaf tensor that requires grad cannot be changed in place"):
         w += 1
+
+
+def test_a_custom_function_in_pytorchs_style_runs_unchanged():
+    torch = pytest.importorskip("torch")
+
+    def define(base):
+        class LegendrePolynomial3(base):
+            """P3(x) = (5 x^3 - 3 x) / 2, the example of PyTorch's custom-Function tutorial."""
+
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return 0.5 * (5 * input ** 3 - 3 * input)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (input,) = ctx.saved_tensors
+                return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+        return LegendrePolynomial3
+
+    ours, theirs = define(mg.autograd.Function), define(torch.autograd.Function)
+    try:
+        x = mg.tensor([0.5, -0.3, 0.9], dtype="float64", requires_grad=True)
+        tx = torch.tensor([0.5, -0.3, 0.9], dtype=torch.float64, requires_grad=True)
+        y, ty = ours.apply(x), theirs.apply(tx)
+        np.testing.assert_allclose(y.numpy(), ty.detach().numpy())
+        assert y.grad_fn is not None and y.grad_fn.name == "LegendrePolynomial3"
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+        assert mg.gradgradcheck(ours.apply, [x])  # its backward is recorded ops: differentiable again
+    finally:
+        mg.OPS.pop("LegendrePolynomial3", None)

@@ -41,21 +41,21 @@ def test_reshape_to_the_wrong_size():
 
 
 def test_axis_out_of_range():
-    with pytest.raises(ValueError, match="sum: axis 3 is out of range"):
+    with pytest.raises(IndexError, match=r"sum: dimension 3 is out of range for a tensor of shape \(2, 3\)"):
         mg.ones(2, 3).sum(axis=3)
-    with pytest.raises(ValueError, match="softmax: axis 2"):
+    with pytest.raises(IndexError, match="softmax: dimension 2"):
         mg.softmax(mg.ones(2, 3), axis=2)
 
 
 def test_concatenate_and_stack_shape_errors():
-    with pytest.raises(ValueError, match="concatenate"):
+    with pytest.raises(ValueError, match=r"cat: shapes \[\(2, 3\), \(2, 4\)\] must match except along dim 0"):
         mg.concatenate([mg.ones(2, 3), mg.ones(2, 4)], axis=0)
     with pytest.raises(ValueError, match="stack"):
         mg.stack([mg.ones(2), mg.ones(3)])
 
 
 def test_broadcast_to_an_incompatible_shape():
-    with pytest.raises(ValueError, match=r"broadcast_to: cannot broadcast a tensor of shape \(3,\) to \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"expand: cannot broadcast a tensor of shape \(3,\) to \(2, 4\)"):
         mg.ones(3).broadcast_to(2, 4)
 
 
@@ -100,7 +100,7 @@ def test_gradcheck_needs_float64():
 
 
 def test_transpose_axis_out_of_range():
-    with pytest.raises(ValueError, match="transpose"):
+    with pytest.raises(IndexError, match="transpose: dimension 5"):
         mg.ones(2, 3).transpose(0, 5)
 
 

@@ -11,10 +11,16 @@ float32 uses exact fp32 products by default (input_precision "ieee"); allow_tf32
 the tensor cores use TF32. float16 and bfloat16 use the tensor cores with fp32 accumulation.
 Block sizes are autotuned on the GPU (timed with CuPy events); under the interpreter only the
 first configuration is used, so tests do not time anything.
+
+The autotuner compiles every configuration it times, once per operand dtype and stride
+pattern: a few seconds each, about 30 s for the widest float32 tiles. MINIGRAD_AUTOTUNE=quick
+(set by the GPU check and the quick benchmarks) times at most two per operand width instead,
+chosen to fit that width's shared memory on A100 and H100 GPUs (QUICK_CONFIGS).
 """
 from __future__ import annotations
 
 import inspect
+import os
 
 import numpy as np
 import triton
@@ -34,6 +40,16 @@ CONFIGS = [
     (64, 128, 32, 8, 4, 4),
     (64, 32, 32, 8, 2, 5),
 ]
+
+# MINIGRAD_AUTOTUNE=quick: the configurations timed per operand width in bytes. Shared memory
+# is about stages * (BLOCK_M + BLOCK_N) * BLOCK_K * width: at most 144 KiB here, under the
+# A100's 163 KiB and the H100's 227 KiB per block (wider tiles in float64 would not load).
+QUICK_CONFIGS = {
+    2: [(128, 256, 64, 8, 8, 3), (128, 128, 32, 8, 4, 4)],  # float16, bfloat16: tensor cores
+    4: [(128, 128, 32, 8, 4, 4), (64, 64, 32, 8, 4, 3)],
+    8: [(64, 64, 32, 8, 4, 3), (64, 32, 32, 8, 2, 5)],
+}
+_WIDTHS = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
 
 @triton.jit
@@ -76,6 +92,49 @@ def _matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K,
 _tuned = None
 
 
+def autotune_mode() -> str:
+    """'full' (time every configuration in CONFIGS, the default) or 'quick' (QUICK_CONFIGS),
+    from the MINIGRAD_AUTOTUNE environment variable, read at each new autotuning key."""
+    mode = os.environ.get("MINIGRAD_AUTOTUNE", "full").strip().lower() or "full"
+    if mode not in ("full", "quick"):
+        raise ValueError(f"MINIGRAD_AUTOTUNE={mode!r}: expected 'full' or 'quick'")
+    return mode
+
+
+def _as_tuple(config) -> tuple:
+    meta = config.kwargs
+    return (meta["BLOCK_M"], meta["BLOCK_N"], meta["BLOCK_K"], meta["GROUP_M"],
+            config.num_warps, config.num_stages)
+
+
+def configs_to_time(configs: list, dtype) -> list:
+    """The autotuner's configurations for operands of `dtype` (a NumPy or torch dtype, or its
+    name) in the current autotune_mode: all of them, or the quick ones for its width."""
+    if autotune_mode() == "full":
+        return list(configs)
+    quick = QUICK_CONFIGS[_WIDTHS[str(dtype).split(".")[-1]]]
+    return [config for config in configs if _as_tuple(config) in quick]
+
+
+def _prune(configs, named_args, **_kwargs):
+    """triton.autotune's early_config_prune hook: see configs_to_time."""
+    return configs_to_time(configs, named_args["a_ptr"].dtype)
+
+
+def tuning_report() -> dict | None:
+    """What the last autotuning run did (None before the first tuned call): the mode, the
+    configurations timed and their median times (ms; inf where one failed to compile or
+    load), the one chosen, and the seconds tuning took, compiles included."""
+    timings = getattr(_tuned, "configs_timings", None)
+    if not isinstance(timings, dict):  # not tuned yet (or read back from Triton's disk cache)
+        return None
+    return {"mode": autotune_mode(),
+            "timed": {str(_as_tuple(c)): float(t[0] if isinstance(t, (list, tuple)) else t)
+                      for c, t in timings.items()},
+            "best": str(_as_tuple(_tuned.best_config)),
+            "seconds": float(getattr(_tuned, "bench_time", float("nan")))}
+
+
 def _autotuned():
     """The autotuned kernel, built on first use (so the interpreter check sees the env)."""
     global _tuned
@@ -89,6 +148,7 @@ def _autotuned():
         if "do_bench" in inspect.signature(triton.autotune).parameters:
             options["do_bench"] = _bridge.cupy_do_bench
         _tuned = triton.autotune(configs=configs, key=["M", "N", "K", "PRECISION", "WIDEN"],
+                                 prune_configs_by={"early_config_prune": _prune},
                                  **options)(_matmul_kernel)
     return _tuned
 

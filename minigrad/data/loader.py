@@ -71,10 +71,12 @@ class DataLoader:
     shuffle: a new random order every epoch, from a generator seeded with `seed` (None: a seed
     drawn from minigrad's global generator, so mg.manual_seed makes runs repeatable).
     drop_last: leave out the last, smaller batch. len(loader) is the number of batches.
+    sampler: an iterable of dataset indices (with len) that decides the order instead, e.g. a
+    DistributedSampler; it excludes shuffle, as in PyTorch.
     """
 
     def __init__(self, dataset_or_arrays, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, device: str | None = None):
+                 seed: int | None = None, device: str | None = None, sampler=None):
         if isinstance(dataset_or_arrays, (tuple, list)):
             dataset_or_arrays = TensorDataset(*dataset_or_arrays)
         elif isinstance(dataset_or_arrays, (np.ndarray, Tensor)):
@@ -84,19 +86,26 @@ class DataLoader:
                             f"arrays, got {type(dataset_or_arrays).__name__}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle (the sampler decides "
+                             "the order; DistributedSampler shuffles itself)")
         self.dataset = dataset_or_arrays
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle, self.drop_last, self.device = shuffle, drop_last, device
         self.seed = int(generator().integers(2**63)) if seed is None else seed
         self._rng = np.random.default_rng(self.seed)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
         n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        else:
+            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
         for b in range(len(self)):
             yield self._batch(order[b * self.batch_size:(b + 1) * self.batch_size])
 

@@ -111,11 +111,16 @@ def embedding_composite(indices: Tensor, weight: Tensor) -> Tensor:
 
 
 def bce_with_logits_composite(logits: Tensor, targets: Tensor, pos_weight: Tensor | None = None) -> Tensor:
-    """Elementwise (1 - y) x + (1 + (w - 1) y) softplus(-x), softplus(-x) = log(1 + e^-|x|) + max(-x, 0).
+    """Elementwise (1 - y) x + (1 + (w - 1) y) softplus(-x), softplus(-x) = log(1 + e^-x).
 
-    (Its gradient is wrong exactly at x = 0, where relu and abs have a kink that the
-    sum does not: one reason the fused op exists.)
+    softplus(-x) is formed from e^-|x| <= 1 on each side of 0, as log(1 + e^-x) for x >= 0
+    and log(1 + e^x) - x for x < 0. Each branch is smooth and gets only its own side's
+    values (the other side sees 0), so no exp overflows and derivatives of every order
+    are right at x = 0 too.
     """
-    softplus_neg = (1.0 + (-logits.abs()).exp()).log() + (-logits).relu()
+    positive = logits >= 0
+    x_pos = ops.elementwise.where(positive, logits, 0.0)
+    x_neg = ops.elementwise.where(positive, 0.0, logits)
+    softplus_neg = ops.elementwise.where(positive, (1.0 + (-x_pos).exp()).log(), (1.0 + x_neg.exp()).log() - x_neg)
     weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * targets
     return (1.0 - targets) * logits + weight * softplus_neg

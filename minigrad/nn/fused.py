@@ -25,6 +25,8 @@ import kernels
 from .. import backend
 from ..autograd import Function
 from ..backend import xp_of
+from ..tensor import Tensor
+from . import composite as twins
 
 
 class FusedLinear(Function):
@@ -32,6 +34,8 @@ class FusedLinear(Function):
 
     Backward, with x and g flattened to rows:  dx = g W,  dW = g^T x,  db = sum_rows g.
     """
+
+    composite = staticmethod(twins.linear_composite)
 
     def forward(self, x, weight, bias):
         self.x_shape = x.shape
@@ -59,6 +63,11 @@ class FusedCrossEntropy(Function):
         dloss/dx_j = softmax(x)_j - (1 - s)[j == t] - s / C
     "mean" divides the sum by the number of rows whose target is not ignored (PyTorch).
     """
+
+    @staticmethod
+    def composite(logits, targets, ignore_index, label_smoothing, reduction):
+        return twins.cross_entropy_composite(logits, Tensor._wrap(targets, False), reduction=reduction,
+                                             ignore_index=ignore_index, label_smoothing=label_smoothing)
 
     def forward(self, logits, targets, ignore_index, label_smoothing, reduction):
         xp = xp_of(logits)
@@ -101,6 +110,8 @@ class FusedLayerNorm(Function):
         dw = sum_rows g * xhat,  db = sum_rows g
     """
 
+    composite = staticmethod(twins.layer_norm_composite)
+
     def forward(self, x, weight, bias, eps):
         # As rows [N, D]: every kernel sees the same layout, and a 1-D x gives mean/rstd
         # of shape [1] rather than 0-d arrays.
@@ -128,6 +139,8 @@ class FusedAttention(Function):
     dq = scale ds k,  dk = scale ds^T q.
     """
 
+    composite = staticmethod(twins.attention_composite)
+
     def forward(self, q, k, v, causal, scale):
         self.causal, self.scale = causal, scale
         self.o, self.lse = kernels.attention_fwd(q, k, v, causal=causal, scale=scale)
@@ -148,6 +161,8 @@ class FusedSelfAttention(Function):
 
     dqkv = [dq | dk | dv] from attention's backward (see FusedAttention), packed like qkv.
     """
+
+    composite = staticmethod(twins.self_attention_composite)
 
     def forward(self, qkv, num_heads, causal, scale):
         b, t, three_d = qkv.shape
@@ -181,6 +196,10 @@ def _split_heads(qkv, num_heads: int):
 
 class EmbeddingLookup(Function):
     """out = weight[indices] for integer indices of any shape;  dweight[i] = sum of g where indices == i."""
+
+    @staticmethod
+    def composite(weight, indices):
+        return twins.embedding_composite(Tensor._wrap(indices, False), weight)
 
     def forward(self, weight, indices):
         self.indices, self.weight_shape = indices, weight.shape
@@ -226,6 +245,8 @@ class BinaryCrossEntropyWithLogits(Function):
         loss = (1 - y) x + (1 + (w - 1) y) sp(-x)
         dx = g ((1 - y) - (1 + (w - 1) y) sigmoid(-x)),  dy = g (-x + (w - 1) sp(-x)),  dw = g y sp(-x)
     """
+
+    composite = staticmethod(twins.bce_with_logits_composite)
 
     def forward(self, x, y, pos_weight):
         xp = xp_of(x)

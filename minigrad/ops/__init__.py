@@ -1,13 +1,49 @@
 """The op set. Each module holds `Function` subclasses (forward and backward side by side)
 and the plain functions that Tensor methods and `minigrad.*` call.
 
-    elementwise.py   + - * / ** neg exp log sqrt abs maximum minimum clip where cast, comparisons
+    elementwise.py   + - * / ** neg exp log sqrt abs sign erf maximum minimum clip where cast, comparisons
     activation.py    tanh sigmoid relu gelu softmax log_softmax
-    reduce.py        sum mean max min var argmax argmin
-    shape.py         reshape transpose broadcast_to getitem concatenate stack split, device copies
+    reduce.py        sum mean max min amax amin var argmax argmin any all
+    shape.py         reshape permute transpose broadcast_to concatenate stack split clone, device copies
+    index.py         getitem setitem gather scatter_add take_along_dim
     linalg.py        matmul
     recurrent.py     the recurrent layers' time loop (LSTM, GRU, RNN) as one fused op
+    xp.py            NumPy's names over Tensors, for backward formulas that are recorded
+
+TENSOR_METHODS is the table of Tensor methods that only call an op (tensor.py installs it):
+each function takes the tensor as its first argument, so it is the method as it is.
 """
 
-from . import activation, elementwise, linalg, reduce, shape  # noqa: F401
+from . import activation, elementwise, index, linalg, reduce, shape  # noqa: F401
 from . import recurrent  # noqa: F401
+
+
+def _masked_fill(x, mask, value):
+    """x where mask is False, value where it is True (mask broadcasts against x)."""
+    return elementwise.where(mask, value, x)
+
+
+_masked_fill.__name__ = "masked_fill"
+
+TENSOR_METHODS = {
+    # elementwise
+    "exp": elementwise.exp, "log": elementwise.log, "sqrt": elementwise.sqrt, "abs": elementwise.abs,
+    "sign": elementwise.sign, "erf": elementwise.erf, "clip": elementwise.clip, "clamp": elementwise.clip,
+    "maximum": elementwise.maximum, "minimum": elementwise.minimum, "masked_fill": _masked_fill,
+    # activations
+    "tanh": activation.tanh, "sigmoid": activation.sigmoid, "relu": activation.relu, "gelu": activation.gelu,
+    "softmax": activation.softmax, "log_softmax": activation.log_softmax,
+    # reductions
+    "sum": reduce.sum, "mean": reduce.mean, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
+    "amin": reduce.amin, "var": reduce.var, "argmax": reduce.argmax, "argmin": reduce.argmin,
+    "any": reduce.any, "all": reduce.all,
+    # shapes
+    "reshape": shape.reshape, "view": shape.reshape, "view_as": shape.view_as, "reshape_as": shape.reshape_as,
+    "flatten": shape.flatten, "unflatten": shape.unflatten, "permute": shape.permute,
+    "transpose": shape.transpose, "swapaxes": shape.swapaxes, "swapdims": shape.swapaxes,
+    "movedim": shape.movedim, "moveaxis": shape.movedim, "expand": shape.broadcast_to,
+    "broadcast_to": shape.broadcast_to, "expand_as": shape.expand_as, "squeeze": shape.squeeze,
+    "unsqueeze": shape.unsqueeze, "split": shape.split, "clone": shape.clone,
+    # indexing
+    "gather": index.gather, "scatter_add": index.scatter_add, "take_along_dim": index.take_along_dim,
+}

@@ -7,11 +7,15 @@ last axis; these ops move another axis there and back.
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import kernels
 
-from ..autograd import Function
-from ..backend import xp_of
+from ..autograd import Function, xp_of
 from ..tensor import Tensor
+from ._args import check_axis, pick
+from .elementwise import _float, erf
 
 
 class Tanh(Function):
@@ -69,7 +73,23 @@ class Gelu(Function):
         return self.out
 
     def backward(self, g):
+        if isinstance(g, Tensor):  # recorded (higher-order gradients): the formula in ops
+            return g * _gelu_derivative(self.x, self.approximate)
         return kernels.gelu_bwd(self.x, g, approximate=self.approximate, y=self.out)
+
+
+_KAPPA = 0.044715
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_derivative(x: Tensor, approximate: str) -> Tensor:
+    """d gelu / dx as recorded ops: Phi(x) + x phi(x), or the derivative of the tanh form."""
+    if approximate == "tanh":
+        t = (_SQRT_2_OVER_PI * (x + _KAPPA * x * x * x)).tanh()
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _KAPPA * x * x)
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2.0))))
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return cdf + x * pdf
 
 
 class Softmax(Function):
@@ -81,6 +101,8 @@ class Softmax(Function):
         return self.out
 
     def backward(self, g):
+        if isinstance(g, Tensor):  # recorded (higher-order gradients)
+            return self.out * (g - (g * self.out).sum(axis=self.axis, keepdims=True))
         return _last_axis(kernels.softmax_bwd, self.axis, self.out, g)
 
 
@@ -93,6 +115,8 @@ class LogSoftmax(Function):
         return self.out
 
     def backward(self, g):
+        if isinstance(g, Tensor):  # recorded (higher-order gradients)
+            return g - self.out.exp() * g.sum(axis=self.axis, keepdims=True)
         return _last_axis(kernels.log_softmax_bwd, self.axis, self.out, g)
 
 
@@ -106,22 +130,27 @@ def _last_axis(kernel, axis: int, *arrays):
     return xp.moveaxis(kernel(*moved), -1, axis)
 
 
-def _check_axis(x: Tensor, axis: int, op: str) -> int:
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of shape {x.shape}")
+def _softmax_axis(op: str, x: Tensor, dim, axis) -> int:
+    """The axis of a softmax: dim (PyTorch) or axis (NumPy); PyTorch's implicit choice, with its
+    warning, when neither is given."""
+    dim = pick(op, dim, "dim", axis, "axis")
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+        warnings.warn(f"{op}: implicit dimension choice ({dim}) as in PyTorch; pass dim= explicitly",
+                      UserWarning, stacklevel=3)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
-    return axis % x.ndim
+    return check_axis(op, dim, x.ndim, x.shape) if x.ndim else 0
 
 
 def tanh(x: Tensor) -> Tensor:
     """The hyperbolic tangent, elementwise."""
-    return Tanh.apply(x)
+    return Tanh.apply(_float(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + exp(-x)), elementwise, computed without overflow."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(_float(x))
 
 
 def relu(x: Tensor) -> Tensor:
@@ -136,11 +165,21 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return Gelu.apply(x, approximate=approximate)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`, computed stably (logits of 1e4 are fine)."""
-    return Softmax.apply(x, axis=_check_axis(x, axis, "softmax"))
+def softmax(x: Tensor, dim: int = None, dtype=None, *, axis: int = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`, computed stably (logits of 1e4 are fine); dtype= casts first."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    axis = _softmax_axis("softmax", x, dim, axis)
+    if x.ndim == 0:
+        return x * 0.0 + 1.0
+    return Softmax.apply(x, axis=axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along `axis`, computed stably without forming softmax first."""
-    return LogSoftmax.apply(x, axis=_check_axis(x, axis, "log_softmax"))
+def log_softmax(x: Tensor, dim: int = None, dtype=None, *, axis: int = None) -> Tensor:
+    """log(softmax(x)) along `dim`, computed stably without forming softmax first."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    axis = _softmax_axis("log_softmax", x, dim, axis)
+    if x.ndim == 0:
+        return x * 0.0
+    return LogSoftmax.apply(x, axis=axis)

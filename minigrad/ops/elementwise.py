@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: + - * / ** neg exp log sqrt abs maximum minimum where clip cast.
+"""Elementwise arithmetic: + - * / ** neg exp log sqrt abs sign erf maximum minimum where clip cast.
 
 Each op is a `Function`: forward on arrays, backward on gradients, side by
 side. Binary ops broadcast like NumPy; their backward returns gradients of
@@ -13,8 +13,9 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
-from ..backend import xp_of
+import kernels
+
+from ..autograd import Function, xp_of
 from ..tensor import Tensor, float32, as_dtype
 
 
@@ -106,11 +107,17 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b;  da = g * b * a**(b-1),  db = g * a**b * log(a)"""
+    """a ** b;  da = g * b * a**(b-1),  db = g * a**b * log(a)
+
+    As PyTorch: da = 0 where b == 0 (a**0 = 1 for every a; only a == 0 needs the mask, where
+    b * a**(b-1) is 0 * inf), and db = 0 where a == 0 and b >= 0 (the limit of a**b log a);
+    for a == 0, b < 0 it is -inf (inf * -inf).
+    """
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.out = a**b
+        with np.errstate(divide="ignore"):  # 0 ** negative is inf, as in PyTorch (no warning)
+            self.out = a**b
         return self.out
 
     def backward(self, g):
@@ -120,18 +127,18 @@ class Pow(Function):
         da = db = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                # b * a**(b-1) is 0 * inf at a = 0, b = 0, but a**0 = 1 has derivative 0 (as PyTorch).
                 if isinstance(b, (int, float)):
                     da = g * b * a ** (b - 1) if b != 0 else xp.zeros_like(g)
                 else:
-                    da = g * xp.where(b == 0, 0, b * a ** (b - 1))
+                    da = g * xp.where((b == 0) & (a == 0), 0.0, b * a ** (b - 1))
             if need_b:
-                # d/db a**b = a**b log a; at a == 0 the limit is 0 (for b > 0), not 0 * -inf.
                 if isinstance(a, (int, float)):  # a Python base: take its log in Python (CuPy's where needs arrays)
-                    log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+                    if a == 0:
+                        db = g * xp.where(b >= 0, 0.0, -math.inf)
+                    else:
+                        db = g * self.out * (math.log(a) if a > 0 else math.nan)
                 else:
-                    log_a = xp.log(xp.where(a == 0, 1, a))
-                db = g * self.out * log_a
+                    db = g * xp.where((a == 0) & (b >= 0), 0.0, self.out * xp.log(a))
         return da, db
 
 
@@ -213,6 +220,27 @@ class Abs(Function):
 
     def backward(self, g):
         return g * xp_of(g).sign(self.x)
+
+
+class Sign(Function):
+    """sign(x) in {-1, 0, 1};  dx = 0 (piecewise constant)"""
+
+    def forward(self, x):
+        return xp_of(x).sign(x)
+
+    def backward(self, g):
+        return xp_of(g).zeros_like(g)
+
+
+class Erf(Function):
+    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt;  dx = g * 2/sqrt(pi) * exp(-x^2)"""
+
+    def forward(self, x):
+        self.x = x
+        return kernels.erf(x)
+
+    def backward(self, g):
+        return g * (2.0 / math.sqrt(math.pi)) * xp_of(g).exp(-(self.x * self.x))
 
 
 class Clip(Function):
@@ -314,22 +342,37 @@ def neg(x: Tensor) -> Tensor:
 
 def exp(x: Tensor) -> Tensor:
     """e ** x."""
-    return Exp.apply(x)
+    return Exp.apply(_float(x))
 
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm."""
-    return Log.apply(x)
+    return Log.apply(_float(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """The square root, elementwise."""
-    return Sqrt.apply(x)
+    return Sqrt.apply(_float(x))
 
 
 def abs(x: Tensor) -> Tensor:
     """|x|, elementwise."""
     return Abs.apply(x)
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (zero gradient)."""
+    return Sign.apply(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function, elementwise."""
+    return Erf.apply(_float(x))
+
+
+def _float(x: Tensor) -> Tensor:
+    """Integer inputs of float functions become float32, as in PyTorch."""
+    return x if x.dtype.kind in "fc" else cast(x, float32)
 
 
 def clip(x: Tensor, min=None, max=None) -> Tensor:
@@ -340,14 +383,26 @@ def clip(x: Tensor, min=None, max=None) -> Tensor:
 
 
 def where(cond, a, b) -> Tensor:
-    """Elementwise `a if cond else b`; a and b may be tensors or numbers."""
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    """Elementwise `a if cond else b`; a and b may be tensors or Python numbers (two numbers
+    give float32, or int64 for two ints, as in PyTorch)."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else cond if isinstance(cond, Tensor) else None
     if like is None:
-        raise TypeError("where: at least one of a and b must be a Tensor")
+        raise TypeError("where: expected a Tensor among cond, a and b")
     cond = cond if isinstance(cond, Tensor) else Tensor(cond, device=like.device)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype}")
-    a, b = _operand(a, like), _operand(b, like)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a, device=like.device)  # PyTorch's default dtypes for Python numbers
+        if isinstance(b, float) and a.dtype.kind != "f":
+            a = cast(a, float32)
+    ref = a if isinstance(a, Tensor) else b
+    a, b = _operand(a, ref), _operand(b, ref)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = _promote(a, b)
+    elif isinstance(a, Tensor) and type(b) is float and a.dtype.kind in "biu":
+        a = cast(a, float32)
+    elif isinstance(b, Tensor) and type(a) is float and b.dtype.kind in "biu":
+        b = cast(b, float32)
     return Where.apply(cond, a, b)
 
 
@@ -375,3 +430,51 @@ def compare(how: str, a: Tensor, b) -> Tensor:
         shape_b = getattr(b_data, "shape", ())
         raise ValueError(f"{how}: shapes {a.shape} and {tuple(shape_b)} cannot be broadcast together") from err
     return Tensor._wrap(xp.asarray(result), False)
+
+
+_BITWISE = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
+
+
+def bitwise(how: str, a, b) -> Tensor:
+    """a & b, a | b, a ^ b on bool or integer tensors (no gradient)."""
+    like = a if isinstance(a, Tensor) else b
+    a_data, b_data = (v.data if isinstance(v, Tensor) else v for v in (a, b))
+    for v in (a_data, b_data):
+        if getattr(v, "dtype", np.dtype(bool)).kind not in "biu" or isinstance(v, float):
+            raise TypeError(f"bitwise_{how}: expected bool or integer tensors, got {getattr(v, 'dtype', type(v).__name__)}"
+                            " (compare floats first, e.g. (x > 0) & (x < 1))")
+    xp = xp_of(like.data)
+    return Tensor._wrap(xp.asarray(getattr(xp, _BITWISE[how])(a_data, b_data)), False)
+
+
+def invert(x: Tensor) -> Tensor:
+    """~x: logical not of a bool tensor, bitwise not of an integer one (no gradient)."""
+    if x.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: expected a bool or integer tensor, got {x.dtype}")
+    return Tensor._wrap(x._xp.invert(x.data), False)
+
+
+def _logical(how: str, a, b) -> Tensor:
+    like = a if isinstance(a, Tensor) else b
+    as_bool = [(v.data if isinstance(v, Tensor) else like._xp.asarray(v)) != 0 for v in (a, b)]
+    return Tensor._wrap(getattr(like._xp, f"logical_{how}")(*as_bool), False)
+
+
+def logical_and(a, b) -> Tensor:
+    """Elementwise `a and b` (nonzero is True), a bool tensor."""
+    return _logical("and", a, b)
+
+
+def logical_or(a, b) -> Tensor:
+    """Elementwise `a or b` (nonzero is True), a bool tensor."""
+    return _logical("or", a, b)
+
+
+def logical_xor(a, b) -> Tensor:
+    """Elementwise `a xor b` (nonzero is True), a bool tensor."""
+    return _logical("xor", a, b)
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """Elementwise `not x` (nonzero is True), a bool tensor."""
+    return Tensor._wrap(x.data == 0, False)

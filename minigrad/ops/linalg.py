@@ -22,9 +22,14 @@ class MatMul(Function):
 
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
-        da = kernels.matmul(g, self.b.swapaxes(-1, -2)) if need_a else None
-        db = kernels.matmul(self.a.swapaxes(-1, -2), g) if need_b else None
+        da = _product(g, self.b.swapaxes(-1, -2)) if need_a else None
+        db = _product(self.a.swapaxes(-1, -2), g) if need_b else None
         return da, db
+
+
+def _product(a, b):
+    """a @ b: kernels.matmul on arrays, the recorded op on Tensors (a recorded backward)."""
+    return MatMul.apply(a, b) if isinstance(a, Tensor) else kernels.matmul(a, b)
 
 
 def matmul(a, b) -> Tensor:

@@ -1,9 +1,14 @@
-"""Ops that move elements around without arithmetic: reshape, transpose, broadcast,
-indexing, concatenate, stack, split, and the copy between devices.
+"""Ops that move elements around without arithmetic: reshape, permute/transpose, broadcast,
+concatenate, stack, split, clone, and the copy between devices. (Indexing is in index.py.)
 
 Their backward moves the gradient back to where each element came from:
-reshape back, transpose with the inverse permutation, sum over broadcast axes,
-scatter-add into the indexed positions, slice the concatenated gradient.
+reshape back, permute with the inverse permutation, sum over broadcast axes,
+slice the concatenated gradient.
+
+`transpose` follows PyTorch: `x.transpose(0, 1)` swaps two axes (NumPy's rule would read
+two axes as a whole permutation of a 2-D tensor, an identity for (0, 1)); a single
+sequence or any other number of axes is NumPy's full permutation. `permute(*dims)` is
+always the full permutation.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd import Function, sum_to_shape
-from ..backend import xp_of
+from ..autograd import Function, sum_to_shape, xp_of
 from ..tensor import Tensor
+from ._args import check_axis, shape_arg
+from .index import getitem
 
 
 class Reshape(Function):
@@ -29,15 +35,16 @@ class Reshape(Function):
         return g.reshape(self.in_shape)
 
 
-class Transpose(Function):
-    """x.transpose(axes);  dx = g.transpose(inverse of axes)"""
+class Permute(Function):
+    """x.transpose(axes), a full permutation;  dx = g permuted by the inverse permutation"""
 
     def forward(self, x, axes):
         self.axes = axes
         return x.transpose(axes)
 
     def backward(self, g):
-        return g.transpose(tuple(np.argsort(self.axes).tolist()))
+        return g.permute(*np.argsort(self.axes).tolist()) if isinstance(g, Tensor) else \
+            g.transpose(tuple(np.argsort(self.axes).tolist()))
 
 
 class BroadcastTo(Function):
@@ -51,20 +58,14 @@ class BroadcastTo(Function):
         return sum_to_shape(g, self.in_shape)
 
 
-class GetItem(Function):
-    """x[index];  dx = zeros with g added at the indexed positions (repeats add up)."""
+class Clone(Function):
+    """A copy of x with its own memory;  dx = g"""
 
-    def forward(self, x, index):
-        self.in_shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
+    def forward(self, x):
+        return x.copy()
 
     def backward(self, g):
-        dx = xp_of(g).zeros(self.in_shape, dtype=self.dtype)
-        if _is_basic(self.index):
-            dx[self.index] = g  # slices and ints select each element at most once
-        else:
-            backend.scatter_add(dx, self.index, g)
-        return dx
+        return g
 
 
 class Concatenate(Function):
@@ -98,13 +99,9 @@ class ToDevice(Function):
         return backend.to_device(x, device)
 
     def backward(self, g):
+        if isinstance(g, Tensor):
+            return to_device(g, self.source)
         return backend.to_device(g, self.source)
-
-
-def _is_basic(index) -> bool:
-    """True for basic indexing (ints, slices, None, Ellipsis), which never repeats an element."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 # ---- the functions the Tensor methods and `minigrad.*` call ----------------------------------
@@ -112,142 +109,212 @@ def _is_basic(index) -> bool:
 
 def reshape(x: Tensor, *shape) -> Tensor:
     """Same elements, new shape (one dimension may be -1)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(int(n) for n in shape)
+    shape = shape_arg(shape)
     if shape.count(-1) == 1:
         known = math.prod(n for n in shape if n != -1)
-        if known and x.size % known == 0:
-            shape = tuple(x.size // known if n == -1 else n for n in shape)
-    if math.prod(shape) != x.size or any(n < 0 for n in shape):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
+        if known and x.data.size % known == 0:
+            shape = tuple(x.data.size // known if n == -1 else n for n in shape)
+    if math.prod(shape) != x.data.size or any(n < 0 for n in shape):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.data.size} elements) "
+                         f"into {shape}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
 
 
-def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-    """Merge axes start_axis..end_axis into one."""
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    """x reshaped to other's shape."""
+    return reshape(x, other.shape)
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    """x reshaped to other's shape."""
+    return reshape(x, other.shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1, *, start_axis=None, end_axis=None) -> Tensor:
+    """Merge the axes start_dim..end_dim into one (a 0-d tensor becomes 1-D)."""
+    start_dim = start_dim if start_axis is None else start_axis
+    end_dim = end_dim if end_axis is None else end_axis
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = start_axis % x.ndim, end_axis % x.ndim
-    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+    start, end = check_axis("flatten", start_dim, x.ndim, x.shape), check_axis("flatten", end_dim, x.ndim, x.shape)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (shape {tuple(x.shape)})")
+    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1:])
+
+
+def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+    """Split axis `dim` into the axes `sizes` (one may be -1)."""
+    axis = check_axis("unflatten", dim, x.ndim, x.shape)
+    return reshape(x, *x.shape[:axis], *sizes, *x.shape[axis + 1:])
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """Reorder the axes: dims is the full permutation (x.permute(2, 0, 1))."""
+    dims = shape_arg(dims) if dims else ()
+    if len(dims) != x.ndim:
+        raise ValueError(f"permute: got {len(dims)} dims {dims} for a tensor with {x.ndim} dims "
+                         f"(shape {tuple(x.shape)}); give a full permutation")
+    axes = tuple(check_axis("permute", d, x.ndim, x.shape) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {tuple(x.shape)}")
+    if axes == tuple(range(x.ndim)):
+        return x
+    return Permute.apply(x, axes=axes)
 
 
 def transpose(x: Tensor, *axes) -> Tensor:
-    """Permute the axes (reverse them when none are given), as NumPy's transpose."""
+    """PyTorch's transpose(dim0, dim1) swaps two axes; NumPy's transpose(axes) with one
+    sequence (or no axes: reversed) is a full permutation."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return swapaxes(x, *axes)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
-    if any(not -x.ndim <= a < x.ndim for a in axes) or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    return Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
+    return permute(x, *axes)
 
 
 def swapaxes(x: Tensor, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes (PyTorch's two-argument transpose)."""
+    """Exchange two axes."""
+    a = check_axis("transpose", axis1, x.ndim, x.shape)
+    b = check_axis("transpose", axis2, x.ndim, x.shape)
+    if x.ndim == 0:
+        return x
     axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, *axes)
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, *axes)
+
+
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """Move axes `source` to positions `destination` (ints or sequences), keeping the others in order."""
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have the same length")
+    src = [check_axis("movedim", a, x.ndim, x.shape) for a in src]
+    dst = [check_axis("movedim", a, x.ndim, x.shape) for a in dst]
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, *order)
 
 
 def broadcast_to(x: Tensor, *shape) -> Tensor:
-    """View x at a larger shape by repeating size-1 axes (-1 keeps an axis)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    """View x at a larger shape by repeating size-1 axes (-1 keeps an axis), as PyTorch's expand."""
+    shape = shape_arg(shape)
     lead = len(shape) - x.ndim
-    shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+    if lead < 0:
+        raise ValueError(f"expand: the target shape {shape} has fewer dims than the tensor's {tuple(x.shape)}")
+    shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
     if shape == x.shape:
         return x
-    if lead < 0 or any(n != m and n != 1 for n, m in zip(x.shape, shape[lead:])):
-        raise ValueError(f"broadcast_to: cannot broadcast a tensor of shape {x.shape} to {shape}")
+    if any(n < 0 for n in shape) or any(n != m and n != 1 for n, m in zip(x.shape, shape[lead:])):
+        raise ValueError(f"expand: cannot broadcast a tensor of shape {tuple(x.shape)} to {shape}")
     return BroadcastTo.apply(x, shape=shape)
 
 
-def squeeze(x: Tensor, axis=None) -> Tensor:
-    """Remove size-1 axes (all of them, or the given ones)."""
-    if axis is None:
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    """x broadcast to other's shape."""
+    return broadcast_to(x, other.shape)
+
+
+def squeeze(x: Tensor, dim=None, *, axis=None) -> Tensor:
+    """Remove size-1 axes: all of them, or the given ones (a given axis of another size stays, as PyTorch)."""
+    dim = dim if axis is None else axis
+    if dim is None:
         return reshape(x, *[n for n in x.shape if n != 1])
-    axes = {a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1 (shape {x.shape})")
-    return reshape(x, *[n for i, n in enumerate(x.shape) if i not in axes])
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    axes = {check_axis("squeeze", d, x.ndim, x.shape) for d in dims}
+    return reshape(x, *[n for i, n in enumerate(x.shape) if not (i in axes and n == 1)])
 
 
-def unsqueeze(x: Tensor, axis: int) -> Tensor:
-    """Insert a size-1 axis at `axis`."""
-    if not -x.ndim - 1 <= axis <= x.ndim:
-        raise ValueError(f"unsqueeze: axis {axis} is out of range for a tensor with {x.ndim} dimensions")
-    axis = axis % (x.ndim + 1)
-    return reshape(x, *x.shape[:axis], 1, *x.shape[axis:])
+def unsqueeze(x: Tensor, dim: int = None, *, axis=None) -> Tensor:
+    """Insert a size-1 axis at `dim`."""
+    dim = dim if axis is None else axis
+    axis_ = check_axis("unsqueeze", dim, x.ndim, x.shape, extra=1)
+    return reshape(x, *x.shape[:axis_], 1, *x.shape[axis_:])
 
 
-def _index_arrays(index, x: Tensor):
-    """Indexing with tensors: use their arrays; check integer ranges ourselves for a clear error."""
-    parts = index if isinstance(index, tuple) else (index,)
-    converted = []
-    for p in parts:
-        if isinstance(p, Tensor):
-            p = p.data
-        elif isinstance(p, list):
-            p = np.asarray(p)
-            if x.device != "cpu":
-                p = backend.to_device(p, x.device)
-        if hasattr(p, "dtype") and p.dtype.kind == "f":
-            raise IndexError(f"getitem: index arrays must be integer or bool, got {p.dtype}")
-        converted.append(p)
-    return tuple(converted) if isinstance(index, tuple) else converted[0]
-
-
-def getitem(x: Tensor, index) -> Tensor:
-    """x[index]: basic (ints, slices, None, ...) and advanced (integer / bool arrays) indexing."""
-    index = _index_arrays(index, x)
-    try:
-        return GetItem.apply(x, index=index)
-    except IndexError as err:
-        raise IndexError(f"getitem: index out of range for a tensor of shape {x.shape}: {err}") from err
-
-
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def _as_tensors(op: str, tensors) -> list:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of tensors, got a single Tensor (wrap it in a list)")
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("concatenate: need at least one tensor")
-    first = tensors[0]
-    for t in tensors[1:]:
-        if t.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis % first.ndim):
-            raise ValueError(
-                f"concatenate: shapes {[tuple(t.shape) for t in tensors]} must match except along axis {axis}"
-            )
-    return Concatenate.apply(*tensors, axis=axis % first.ndim)
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: element {i} is a {type(t).__name__}, not a Tensor")
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        raise RuntimeError(f"{op}: expected all tensors on the same device, got {' and '.join(sorted(devices))}")
+    return _promote_all(tensors)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+def _promote_all(tensors: list) -> list:
+    """Mixed dtypes take the common type, as PyTorch's cat does (float wins over int)."""
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = np.result_type(*floats) if floats else np.result_type(*dtypes)
+    return [t if t.dtype == target else t.astype(target) for t in tensors]
+
+
+def concatenate(tensors, dim: int = None, *, axis=None) -> Tensor:
+    """Join tensors along an existing axis (PyTorch's cat); empty 1-D tensors are skipped, as there."""
+    dim = 0 if dim is None and axis is None else (dim if axis is None else axis)
+    tensors = _as_tensors("cat", tensors)
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated (use stack, or unsqueeze them)")
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    first = kept[0]
+    a = check_axis("cat", dim, first.ndim, first.shape)
+    for t in kept[1:]:
+        if t.ndim != first.ndim or any(m != n for i, (m, n) in enumerate(zip(t.shape, first.shape)) if i != a):
+            raise ValueError(f"cat: shapes {[tuple(t.shape) for t in tensors]} must match except along dim {dim}")
+    if len(kept) == 1:
+        return kept[0]
+    return Concatenate.apply(*kept, axis=a)
+
+
+def stack(tensors, dim: int = None, *, axis=None) -> Tensor:
     """Join same-shaped tensors along a new axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack: need at least one tensor")
+    dim = 0 if dim is None and axis is None else (dim if axis is None else axis)
+    tensors = _as_tensors("stack", tensors)
     if len({tuple(t.shape) for t in tensors}) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[tuple(t.shape) for t in tensors]}")
-    return Stack.apply(*tensors, axis=axis % (tensors[0].ndim + 1))
+    a = check_axis("stack", dim, tensors[0].ndim, tensors[0].shape, extra=1)
+    return Stack.apply(*tensors, axis=a)
 
 
-def split(x: Tensor, sections, axis: int = 0) -> list:
-    """Split along `axis` into pieces of size `sections` (an int; the last may be smaller)
-    or of the sizes listed in `sections` (PyTorch's split)."""
-    axis = axis % x.ndim
-    length = x.shape[axis]
-    sizes = [sections] * (length // sections) + ([length % sections] if length % sections else []) if isinstance(sections, int) else list(sections)
+def split(x: Tensor, split_size_or_sections, dim: int = None, *, axis=None) -> tuple:
+    """Split along `dim` into pieces of `split_size_or_sections` elements (an int; the last may be
+    smaller) or of the listed sizes (PyTorch's split)."""
+    dim = 0 if dim is None and axis is None else (dim if axis is None else axis)
+    a = check_axis("split", dim, x.ndim, x.shape)
+    length = x.shape[a]
+    sections = split_size_or_sections
+    if isinstance(sections, (int, np.integer)):
+        if sections <= 0:
+            raise ValueError(f"split: split size must be positive, got {sections}")
+        sizes = [sections] * (length // sections) + ([length % sections] if length % sections else [])
+    else:
+        sizes = [int(s) for s in sections]
     if sum(sizes) != length:
-        raise ValueError(f"split: sizes {sizes} do not add up to {length}, the length of axis {axis} of shape {x.shape}")
+        raise ValueError(f"split: sizes {sizes} do not add up to {length}, the length of dim {dim} of shape "
+                         f"{tuple(x.shape)}")
     pieces, start = [], 0
     for size in sizes:
-        index = (slice(None),) * axis + (slice(start, start + size),)
-        pieces.append(getitem(x, index))
+        pieces.append(getitem(x, (slice(None),) * a + (slice(start, start + size),)))
         start += size
-    return pieces
+    return tuple(pieces)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory; differentiable (the gradient passes through)."""
+    return Clone.apply(x)
 
 
 def to_device(x: Tensor, device: str) -> Tensor:

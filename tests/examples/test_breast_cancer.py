@@ -5,20 +5,29 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import assert_png, last_line
+from .conftest import assert_curves_drawn, last_line
 
 import breast_cancer
 from breast_cancer import roc_auc
 
 
-def test_prints_accuracy_and_auc_and_writes_the_plot(tmp_path, capsys):
+def test_prints_labelled_losses_then_accuracy_and_auc_and_plots_both_curves(tmp_path, capsys):
     accuracy, auc = breast_cancer.main(["--epochs", "3", "--plot", str(tmp_path / "loss.png")])
-    match = re.match(r"^test accuracy: (\d\.\d{4})  ROC AUC: (\d\.\d{4})$", last_line(capsys.readouterr().out))
+    out = capsys.readouterr().out
+    assert re.search(r"^epoch +3/3  train loss \d\.\d{4} \(mean of 13 batches\)  validation loss \d\.\d{4}$", out, re.M)
+    match = re.match(r"^test accuracy: (\d\.\d{4})  ROC AUC: (\d\.\d{4})$", last_line(out))
     assert match
     assert float(match.group(1)) == pytest.approx(accuracy, abs=5e-5)
     assert float(match.group(2)) == pytest.approx(auc, abs=5e-5)
     assert accuracy > 0.85 and auc > 0.9  # a nearly separable problem; chance is ~0.63 / 0.5
-    assert_png(tmp_path / "loss.png")
+    assert_curves_drawn(tmp_path / "loss.png", 2)  # train per batch, validation per epoch
+
+
+def test_a_batch_larger_than_the_training_set_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        breast_cancer.main(["--batch-size", "500"])
+    assert exit_info.value.code == 2
+    assert "--batch-size 500 is larger than the 409 training tumours" in capsys.readouterr().err
 
 
 def test_roc_auc_matches_scikit_learn_with_ties():

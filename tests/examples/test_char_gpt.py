@@ -7,7 +7,7 @@ import pytest
 
 import minigrad as mg
 
-from .conftest import assert_png, last_line
+from .conftest import assert_curves_drawn, last_line
 
 import char_gpt
 
@@ -25,15 +25,47 @@ def text_file(tmp_path):
     return str(path)
 
 
-def test_trains_prints_losses_and_a_sample_and_writes_the_plot(text_file, tmp_path, capsys):
+def test_trains_prints_labelled_losses_and_a_sample_and_plots_both_curves(text_file, tmp_path, capsys):
     result = char_gpt.main(["--text", text_file, "--steps", "6", *TINY, "--plot", str(tmp_path / "loss.png")])
     out = capsys.readouterr().out
-    assert re.search(r"step +3/6 +train loss \d+\.\d{4} +val loss \d+\.\d{4}", out)
-    assert re.match(r"^step 6: train loss \d+\.\d{4}, val loss \d+\.\d{4}$", last_line(out))
+    assert re.search(r"step +3/6  train loss \d+\.\d{4}  validation loss \d+\.\d{4}  \(each the mean of 2 batches\)", out)
+    assert re.match(r"^step 6: train loss \d+\.\d{4}, validation loss \d+\.\d{4} \(each the mean of 2 batches\)$",
+                    last_line(out))
     assert "--- sample" in out
     assert len(result["sample"]) == 21 and set(result["sample"]) <= set(TEXT)  # prompt + 20 characters
     assert np.log(len(set(TEXT))) + 0.5 > result["train_loss"] > 0  # about uniform over the vocabulary, or better
-    assert_png(tmp_path / "loss.png")
+    assert_curves_drawn(tmp_path / "loss.png", 2)
+
+
+def test_a_single_evaluation_still_draws_the_validation_point(text_file, tmp_path, capsys):
+    # 4 steps with --eval-interval 100: one evaluation, at the end; it must show as a marker, not empty axes
+    char_gpt.main(["--text", text_file, "--steps", "4", *TINY, "--eval-interval", "100", "--plot", str(tmp_path / "one.png")])
+    assert_curves_drawn(tmp_path / "one.png", 2)
+
+
+def test_the_plot_after_a_resume_has_every_step(text_file, tmp_path, capsys):
+    ckpt = str(tmp_path / "ckpt.safetensors")
+    char_gpt.main(["--text", text_file, "--steps", "8", "--stop-at", "4", *TINY, "--checkpoint", ckpt])
+    char_gpt.main(["--text", text_file, "--steps", "8", *TINY, "--checkpoint", ckpt, "--resume",
+                   "--plot", str(tmp_path / "resumed.png")])
+    assert len(mg.load(ckpt)["history"]["loss"]) == 8  # steps 1-4 from the first run, 5-8 from the second
+    assert_curves_drawn(tmp_path / "resumed.png", 2)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--stop-at", "9"], "--stop-at 9 is past --steps 6"),
+    (["--warmup", "6"], "--warmup 6 leaves no step"),
+    (["--n-head", "3"], "--n-head 3 does not divide --n-embd 16"),
+    (["--dropout", "1"], "--dropout"),
+    (["--min-lr", "1"], "--min-lr 1.0 is above --lr"),
+    (["--resume"], "--resume needs --checkpoint"),
+    (["--batch-size", "2000"], "--batch-size 2000 is larger than the 1604 windows of 17 characters"),
+])
+def test_nonsense_is_refused(text_file, argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        char_gpt.main(["--text", text_file, "--steps", "6", *TINY, *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_resume_continues_to_the_same_numbers(text_file, tmp_path, capsys):

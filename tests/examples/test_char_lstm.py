@@ -26,7 +26,8 @@ def text_file(tmp_path):
 def test_lstm_trains_and_samples(text_file, capsys):
     result = char_gpt.main(["--text", text_file, "--steps", "6", *TINY])
     out = capsys.readouterr().out
-    assert re.match(r"^step 6: train loss \d+\.\d{4}, val loss \d+\.\d{4}$", last_line(out))
+    assert re.match(r"^step 6: train loss \d+\.\d{4}, validation loss \d+\.\d{4} \(each the mean of 2 batches\)$",
+                    last_line(out))
     assert len(result["sample"]) == 21 and set(result["sample"]) <= set(TEXT)
     assert np.log(len(set(TEXT))) + 0.5 > result["train_loss"] > 0
 

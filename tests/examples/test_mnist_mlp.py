@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import assert_png, last_line, run_script
+from .conftest import assert_curves_drawn, last_line, run_script
 
 import mnist_mlp
 
@@ -41,7 +41,14 @@ def test_trains_on_idx_files_and_prints_test_accuracy(fake_mnist, tmp_path, caps
     match = re.match(r"^test accuracy: (\d\.\d{4})$", last_line(capsys.readouterr().out))
     assert match and float(match.group(1)) == pytest.approx(accuracy, abs=5e-5)
     assert accuracy > 0.9  # four bright quarters are easy to tell apart; chance is 0.25
-    assert_png(plot)
+    assert_curves_drawn(plot, 2)
+
+
+def test_a_batch_larger_than_the_training_set_is_refused(fake_mnist, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        mnist_mlp.main(["--data-dir", str(fake_mnist), "--batch-size", "100"])
+    assert exit_info.value.code == 2
+    assert "--batch-size 100 is larger than the 72 training images" in capsys.readouterr().err
 
 
 def test_empty_directory_exits_with_where_to_get_the_files(tmp_path):

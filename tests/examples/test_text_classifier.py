@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import assert_png, last_line
+from .conftest import assert_curves_drawn, last_line
 
 text_classifier = pytest.importorskip("text_classifier")  # needs scikit-learn for the baselines
 pytest.importorskip("sklearn")
@@ -47,11 +47,21 @@ def test_vocabulary_maps_rare_names_to_their_type(small_dataset):
 @pytest.mark.parametrize("model", ["lstm", "gru", "encoder"])
 def test_trains_and_reports_the_accuracy_next_to_the_baselines(model, tmp_path, capsys):
     result = text_classifier.main(["--model", model, "--limit", "300", "--steps", "12", "--batch-size", "16",
-                                   "--eval-interval", "6", "--d-model", "16", "--plot", str(tmp_path / "loss.png")])
+                                   "--eval-interval", "6", "--n-val", "40", "--d-model", "16",
+                                   "--plot", str(tmp_path / "loss.png")])
     out = capsys.readouterr().out
+    lines = re.findall(r"^step +(\d+)/12  train loss \d\.\d{4} \(mean of (\d+) steps\)  validation loss \d\.\d{4}  "
+                       r"validation accuracy \d\.\d{4}$", out, re.M)
+    assert lines == [("6", "6"), ("12", "6")], out
     assert re.match(r"^test accuracy: \d\.\d{4}$", last_line(out))
-    assert "bag of words + logistic regression (scikit-learn): " in out
+    assert re.search(r"^bag of words \+ logistic regression \(scikit-learn\), test accuracy: \d\.\d{4}$", out, re.M)
     assert set(result["baselines"]) == {"bag of words", "bag of words + bigrams"}
     assert 0.0 <= result["test_accuracy"] <= 1.0 and len(result["losses"]) == 12
     assert np.isfinite(result["losses"]).all()
-    assert_png(tmp_path / "loss.png")
+    assert_curves_drawn(tmp_path / "loss.png", 2)
+
+
+def test_refuses_heads_that_do_not_divide_the_width(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        text_classifier.main(["--d-model", "30", "--n-head", "4"])
+    assert exit_info.value.code == 2 and "--n-head 4 does not divide --d-model 30" in capsys.readouterr().err

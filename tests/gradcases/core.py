@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
-from minigrad.ops import activation, elementwise, linalg, reduce, shape
+from minigrad.ops import activation, elementwise, index, linalg, reduce, shape
 
 from .strategies import axis_for, broadcast_pair, small_shapes, tensor
 
@@ -106,10 +106,13 @@ def _reshape(draw):
     return (lambda x: x.reshape(-1, 1) * 2.0), [x]
 
 
-def _transpose(draw):
+def _permute(draw):
     x = tensor(draw, draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3)))
     axes = draw(st.permutations(list(range(x.ndim))))
-    return (lambda x: x.transpose(*axes)), [x]
+    if x.ndim >= 2 and draw(st.booleans()):  # PyTorch's two-axis transpose
+        a, b = draw(st.sampled_from([(0, 1), (-1, 0), (0, -2)]))
+        return (lambda x: x.transpose(a, b)), [x]
+    return (lambda x: x.permute(*axes)), [x]
 
 
 def _broadcast_to(draw):
@@ -170,6 +173,55 @@ def _gelu(draw):
     return (lambda x: x.gelu(approximate)), [x]
 
 
+def _identity(draw):
+    from minigrad.autograd import Identity
+
+    return (lambda x: Identity.apply(x) * 1.0), [tensor(draw, draw(small_shapes))]
+
+
+def _clone(draw):
+    return (lambda x: x.clone() * x), [tensor(draw, draw(small_shapes))]
+
+
+def _setitem(draw):
+    x = tensor(draw, draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4)))
+    v = tensor(draw, x.shape[1:])
+    kind = draw(st.sampled_from(["int", "slice", "array"]))
+    index = {"int": 1, "slice": slice(0, 1), "array": mg.tensor([1, 0])}[kind]
+
+    def fn(x, v):
+        y = x * 1.0  # a non-leaf copy, changed in place (recorded)
+        y[index] = v * v
+        return y * x
+
+    return fn, [x, v]
+
+
+def _index_add(draw):
+    from minigrad.ops.index import IndexAdd
+
+    x = tensor(draw, draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4)))
+    index = (mg.tensor([0, 1, 0]).data,)
+    return (lambda x: IndexAdd.apply(x[index] * x[index], shape=x.shape, index=index)), [x]
+
+
+def _gather(draw):
+    x = tensor(draw, draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4)))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = list(x.shape)
+    shape[dim] = 3
+    idx = mg.tensor(draw(hnp.arrays(np.int64, tuple(shape), elements=st.integers(0, x.shape[dim] - 1))))
+    return (lambda x: x.gather(dim, idx) ** 2), [x]
+
+
+def _scatter_add(draw):
+    x = tensor(draw, draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4)))
+    dim = draw(st.integers(0, x.ndim - 1))
+    idx = mg.tensor(draw(hnp.arrays(np.int64, x.shape, elements=st.integers(0, x.shape[dim] - 1))))
+    src = tensor(draw, x.shape)
+    return (lambda x, src: (x * x).scatter_add(dim, idx, src * src)), [x, src]
+
+
 def _to_device(draw):
     x = tensor(draw, draw(small_shapes))
     return (lambda x: x.to("cpu") * 1.0 if not mg.cuda_is_available() else x.to("cuda").to("cpu")), [x]
@@ -187,7 +239,9 @@ CASES = {
     elementwise.Exp.__name__: _unary(lambda x: x.exp()),
     elementwise.Log.__name__: _unary(lambda x: x.log(), 0.1, 3.0),
     elementwise.Sqrt.__name__: _unary(lambda x: x.sqrt(), 0.1, 3.0),
-    elementwise.Abs.__name__: _unary(lambda x: x.abs(), away_from=0.0),
+    elementwise.Abs.__name__: _unary(lambda x: x.abs() * x, away_from=0.0),
+    elementwise.Sign.__name__: _unary(lambda x: x.sign() * x * x, away_from=0.0),
+    elementwise.Erf.__name__: _unary(lambda x: x.erf()),
     elementwise.Clip.__name__: _clip,
     elementwise.Where.__name__: _where,
     elementwise.Cast.__name__: _cast,
@@ -204,9 +258,15 @@ CASES = {
     reduce.Var.__name__: _var,
     linalg.MatMul.__name__: _matmul,
     shape.Reshape.__name__: _reshape,
-    shape.Transpose.__name__: _transpose,
+    shape.Permute.__name__: _permute,
     shape.BroadcastTo.__name__: _broadcast_to,
-    shape.GetItem.__name__: _getitem,
+    shape.Clone.__name__: _clone,
+    index.GetItem.__name__: _getitem,
+    index.IndexAdd.__name__: _index_add,
+    index.SetItem.__name__: _setitem,
+    index.Gather.__name__: _gather,
+    index.ScatterAdd.__name__: _scatter_add,
+    "Identity": _identity,
     shape.Concatenate.__name__: _concatenate,
     shape.Stack.__name__: _stack,
     shape.ToDevice.__name__: _to_device,
