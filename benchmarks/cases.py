@@ -469,6 +469,59 @@ def _adamw_torch(torch, t):
     return run
 
 
+# ---- the LSTM cell (the recurrent layers' elementwise step) -----------------------------------------
+
+def _lstm_fwd_composite(xp, gx, gh, c):
+    """The LSTM step written plainly: (state [h' | c'], gates [i, f, g, o])."""
+    h = c.shape[1]
+    pre = gx + gh
+    sig = 1 / (1 + xp.exp(-pre))
+    i, f, o, g = sig[:, :h], sig[:, h:2 * h], sig[:, 3 * h:], xp.tanh(pre[:, 2 * h:3 * h])
+    c_new = f * c + i * g
+    return xp.concatenate([o * xp.tanh(c_new), c_new], axis=1), xp.concatenate([i, f, g, o], axis=1)
+
+
+def _lstm_bwd_composite(xp, dh, dc, c, c_new, gates):
+    h = c.shape[1]
+    i, f, g, o = (gates[:, k * h:(k + 1) * h] for k in range(4))
+    tanh_c = xp.tanh(c_new)
+    dc_all = dc + dh * o * (1 - tanh_c * tanh_c)
+    dgates = xp.concatenate([dc_all * g * i * (1 - i), dc_all * c * f * (1 - f), dc_all * i * (1 - g * g),
+                             dh * tanh_c * o * (1 - o)], axis=1)
+    return dgates, dc_all * f
+
+
+def _make_lstm_fwd(xp, size, rng, dtype):
+    b, h = size
+    return {"gx": _normal(xp, rng, (b, 4 * h), dtype), "gh": _normal(xp, rng, (b, 4 * h), dtype),
+            "c": _normal(xp, rng, (b, h), dtype)}
+
+
+def _make_lstm_bwd(xp, size, rng, dtype):
+    b, h = size
+    state, gates = _lstm_fwd_composite(xp, *_make_lstm_fwd(xp, size, rng, dtype).values())
+    return {"dh": _normal(xp, rng, (b, h), dtype), "dc": _normal(xp, rng, (b, h), dtype),
+            "c": _normal(xp, rng, (b, h), dtype), "c_new": state[:, h:].astype(dtype),
+            "gates": gates.astype(dtype)}
+
+
+def _lstm_torch_fwd(torch, t):
+    def run():
+        h = t["c"].shape[1]
+        pre = t["gx"] + t["gh"]
+        i, f, g, o = pre.chunk(4, dim=1)
+        i, f, o, g = i.sigmoid(), f.sigmoid(), o.sigmoid(), g.tanh()
+        c_new = f * t["c"] + i * g
+        return torch.cat([o * c_new.tanh(), c_new], dim=1), torch.cat([i, f, g, o], dim=1), h
+    return run
+
+
+LSTM_QUICK = ((20, 200), (64, 512))  # [batch, hidden]: the small Penn Treebank model's step first
+LSTM_FULL = ((20, 200), (64, 512), (256, 1024), (1024, 1024))
+LSTM_GPU_QUICK = ((256, 1024), (1024, 4096))
+LSTM_GPU_FULL = ((64, 512), (256, 1024), (1024, 4096), (4096, 4096))
+
+
 # ---- the list ------------------------------------------------------------------------------------
 
 CASES = [
@@ -526,6 +579,19 @@ CASES = [
     _gelu_case("tanh", True),
     _gelu_case("none", False),
     _gelu_case("none", True),
+    KernelCase("lstm_cell fwd", "lstm_cell", (LSTM_QUICK, LSTM_FULL), (LSTM_GPU_QUICK, LSTM_GPU_FULL),
+               _make_lstm_fwd, lambda i: lambda: kernels.lstm_cell_fwd(i["gx"], i["gh"], i["c"]),
+               lambda xp, i: lambda: _lstm_fwd_composite(xp, i["gx"], i["gh"], i["c"]), _lstm_torch_fwd,
+               label=lambda s: f"B{s[0]} H{s[1]}", count=lambda s: float(s[0] * s[1]),
+               bytes=lambda s, itemsize: 15.0 * s[0] * s[1] * itemsize,
+               note="torch: the same step in eager ops (PyTorch has no public fused LSTM cell on the CPU)"),
+    KernelCase("lstm_cell bwd", "lstm_cell", (LSTM_QUICK, LSTM_FULL), (LSTM_GPU_QUICK, LSTM_GPU_FULL),
+               _make_lstm_bwd,
+               lambda i: lambda: kernels.lstm_cell_bwd(i["dh"], i["dc"], i["c"], i["c_new"], i["gates"]),
+               lambda xp, i: lambda: _lstm_bwd_composite(xp, *i.values()),
+               lambda torch, t: lambda: _lstm_bwd_composite(torch, *t.values()),
+               label=lambda s: f"B{s[0]} H{s[1]}", count=lambda s: float(s[0] * s[1]),
+               bytes=lambda s, itemsize: 13.0 * s[0] * s[1] * itemsize),
     KernelCase("adam update", "adam_update", (ELEMENTS_QUICK, ELEMENTS_FULL),
                (ELEMENTS_GPU_QUICK, ELEMENTS_GPU_FULL), _make_adam, _adam_minigrad, _adam_composite,
                _adam_torch, label=lambda n: f"{n:,}", count=float,

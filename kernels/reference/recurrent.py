@@ -6,9 +6,11 @@ the gates' two shares for one time step, rows = batch,
     gx = x W_ih^T + b_ih        [B, G]   (for a whole sequence: one matmul before the loop)
     gh = h W_hh^T + b_hh        [B, G]   (one matmul per step)
 
-and does everything else in one pass over the row. Gate blocks are H columns wide, in
-PyTorch's order. sigma is the logistic function, computed as (1 + tanh(x / 2)) / 2 (never
-overflows; one transcendental for all four LSTM gates).
+and does everything else. Gate blocks are H columns wide, in PyTorch's order. sigma is the
+logistic function 1 / (1 + e^-x); the LSTM's one tanh gate is computed from the same
+exponential as tanh x = 2 sigma(2x) - 1, so the four gates cost one exp (on this machine
+NumPy's float32 tanh costs about twice its exp). e^-x overflows to inf for very negative x,
+and 1 / (1 + inf) = 0 is the right answer, so that warning is silenced.
 
 LSTM, G = 4H, gates i, f, g, o; the state is packed as [h | c] (2H columns):
 
@@ -42,9 +44,8 @@ _LSTM_CONSTANTS: dict = {}  # (H, dtype) -> NumPy constant rows (CuPy arrays bui
 def _lstm_constants(xp, hidden: int, dtype):
     """Per-column constants that treat the four LSTM gate blocks in one pass each.
 
-    scale: 1/2 on sigmoid blocks (i, f, o), 1 on g, so that  act = scale * tanh(scale * pre) + shift
-           is sigma(pre) = (1 + tanh(pre / 2)) / 2 on i, f, o and tanh(pre) on g, with
-    shift: 1/2 on sigmoid blocks, 0 on g.
+    minus_scale: -1 on sigmoid blocks (i, f, o), -2 on g, so that 1 / (1 + exp(minus_scale * pre))
+                 is sigma(pre) on i, f, o and sigma(2 pre) on g (then 2 sigma(2 pre) - 1 = tanh pre).
     The activation's derivative, from the activation a:  a(1 - a) on i, f, o and 1 - a^2 on g,
     is  a (one - a) + zero_or_one  with one = 1 and zero_or_one = 0 on sigmoid blocks, and
     one = 0, zero_or_one = 1 on g.
@@ -54,22 +55,22 @@ def _lstm_constants(xp, hidden: int, dtype):
     if constants is None:
         sigmoid_block = np.ones(4 * hidden, dtype=bool)
         sigmoid_block[2 * hidden:3 * hidden] = False  # the g block is a tanh
-        scale = np.where(sigmoid_block, 0.5, 1.0).astype(dtype)
-        shift = np.where(sigmoid_block, 0.5, 0.0).astype(dtype)
+        minus_scale = np.where(sigmoid_block, -1.0, -2.0).astype(dtype)
         one = sigmoid_block.astype(dtype)
         zero_or_one = (~sigmoid_block).astype(dtype)
-        constants = tuple(xp.asarray(c) for c in (scale, shift, one, zero_or_one))
+        constants = tuple(xp.asarray(c) for c in (minus_scale, one, zero_or_one))
         if xp is np and len(_LSTM_CONSTANTS) < 64:
             _LSTM_CONSTANTS[key] = constants
     return constants
 
 
-def _sigmoid_(xp, x):
-    """x <- sigma(x) = (1 + tanh(x / 2)) / 2, in place."""
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
+def _logistic_(xp, x, minus_scale=-1.0):
+    """x <- 1 / (1 + exp(minus_scale * x)), in place: sigma(x) for minus_scale = -1."""
+    x *= minus_scale
+    with np.errstate(over="ignore"):  # exp(large) = inf gives 1 / (1 + inf) = 0, the right answer
+        xp.exp(x, out=x)
+    x += 1.0
+    xp.reciprocal(x, out=x)
     return x
 
 
@@ -80,13 +81,11 @@ def lstm_cell_fwd(gx, gh, c):
     xp = get_xp(gx)
     work = compute_dtype(gx.dtype)
     hidden = c.shape[-1]
-    scale, shift, _, _ = _lstm_constants(xp, hidden, work)
-    gates = xp.add(gx, gh, dtype=work)
-    gates *= scale
-    xp.tanh(gates, out=gates)
-    gates *= scale
-    gates += shift
+    minus_scale, _, _ = _lstm_constants(xp, hidden, work)
+    gates = _logistic_(xp, xp.add(gx, gh, dtype=work), minus_scale)  # sigma on i, f, o; sigma(2 pre) on g
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    g *= 2.0
+    g -= 1.0  # tanh = 2 sigma(2 x) - 1
     state = xp.empty((gates.shape[0], 2 * hidden), dtype=work)
     h_new, c_new = state[:, :hidden], state[:, hidden:]
     xp.multiply(f, c, out=c_new)
@@ -101,7 +100,7 @@ def lstm_cell_bwd(dh, dc, c, c_new, gates):
     xp = get_xp(gates)
     dtype, work = gates.dtype, compute_dtype(gates.dtype)
     hidden = c.shape[-1]
-    _, _, one, zero_or_one = _lstm_constants(xp, hidden, work)
+    _, one, zero_or_one = _lstm_constants(xp, hidden, work)
     act = gates.astype(work, copy=False)
     i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
     dgates = xp.empty(act.shape, dtype=work)
@@ -134,7 +133,7 @@ def gru_cell_fwd(gx, gh, h):
     saved = xp.empty((gx.shape[0], 4 * hidden), dtype=work)
     rz, n, gh_n = saved[:, :2 * hidden], saved[:, 2 * hidden:3 * hidden], saved[:, 3 * hidden:]
     xp.add(gx[:, :2 * hidden], gh[:, :2 * hidden], out=rz)
-    _sigmoid_(xp, rz)
+    _logistic_(xp, rz)
     r, z = rz[:, :hidden], rz[:, hidden:]
     gh_n[...] = gh[:, 2 * hidden:]
     xp.multiply(r, gh_n, out=n)

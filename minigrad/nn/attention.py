@@ -1,11 +1,12 @@
 """Attention layers: PyTorch's MultiheadAttention, and minigrad's own GPT parts,
 CausalSelfAttention and the pre-norm TransformerBlock.
 
-The self-attention hot path (CausalSelfAttention always, MultiheadAttention when no mask,
-weights or dropout are asked for) is one Linear(d, 3d) projection, one fused op that
-splits the heads as a view, attends and merges them (F.self_attention), and the output
-Linear(d, d). Everything else goes through F.scaled_dot_product_attention, whose fused
-kernel covers the unmasked case and whose composite covers the rest.
+The self-attention hot path (CausalSelfAttention without a mask or dropout, and
+MultiheadAttention when no mask, weights or dropout are asked for) is one Linear(d, 3d)
+projection, one fused op that splits the heads as a view, attends and merges them
+(F.self_attention), and the output Linear(d, d). Everything else goes through
+F.scaled_dot_product_attention, whose fused kernel covers the unmasked case and whose
+composite covers the rest.
 """
 
 from __future__ import annotations
