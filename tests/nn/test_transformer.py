@@ -197,3 +197,25 @@ def test_errors():
     layer = nn.TransformerEncoderLayer(D, HEADS, FF)
     with pytest.raises(ValueError, match="attn_mask must be given too"):
         layer(mg.zeros(T, 2, D), is_causal=True)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("masks", ["none", "both"])
+def test_encoder_layer_on_the_gpu_matches_the_cpu(masks):
+    rng = np.random.default_rng(25)
+    mg.manual_seed(0)
+    cpu = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=True, dtype="float64")
+    gpu = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, batch_first=True, dtype="float64").to("cuda")
+    gpu.load_state_dict(cpu.state_dict())
+    x = rng.standard_normal((B, T, D))
+    m, _ = _masks(rng, masks, T)
+    results = []
+    for layer, device in ((cpu, "cpu"), (gpu, "cuda")):
+        xt = mg.tensor(x, dtype="float64", device=device, requires_grad=True)
+        kwargs = {k: v.to(device) for k, v in (("src_mask", m.get("causal")), ("src_key_padding_mask", m.get("padding")))
+                  if v is not None}
+        out = layer(xt, **kwargs)
+        (out * out).sum().backward()
+        results.append([out.numpy(), xt.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-11)
