@@ -15,13 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import harness
-from . import engine, kernels_cpu, kernels_gpu, memory, report, training
+from . import engine, keras_fit, kernels_cpu, kernels_gpu, memory, report, training
 from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, set_threads
 from .record import Context, Group, Run, Skip
 
 # Group modules in the order their tables are printed. Each has plan(device) -> [Bench],
 # GROUP, TITLE, COMPETITORS and NOTES.
-MODULES = (engine, kernels_cpu, kernels_gpu, training, memory)
+MODULES = (engine, kernels_cpu, kernels_gpu, training, keras_fit, memory)
 DEVICES = ("cpu", "cuda")
 
 
@@ -34,7 +34,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run this device's benchmarks (repeatable; default: cpu, plus cuda "
                              "when CuPy sees a GPU)")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help="only these groups (engine, kernels, training, memory), kernels "
+                        help="only these groups (engine, kernels, training, keras, memory), kernels "
                              "(matmul, softmax, ...) or benchmark ids (see --list)")
     parser.add_argument("--quick", action="store_true",
                         help="2-3 small sizes per kernel and shorter timing blocks (~3 min on 2 cores)")
