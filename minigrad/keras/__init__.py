@@ -21,16 +21,16 @@ minigrad.data.DataLoader that a learner writes by hand (models/trainer.py, in on
     optimizers.py  SGD, Adam, AdamW, RMSprop, Adagrad with Keras's defaults
     callbacks.py   History, EarlyStopping, ModelCheckpoint, LearningRateScheduler,
                    ReduceLROnPlateau, CSVLogger
-    activations.py, initializers.py, utils.py, data.py, progbar.py
+    activations.py, initializers.py, utils.py, config.py (floatx), data.py, progbar.py
 
 Weights are float32 (Keras's floatx), inputs are cast to it. Where minigrad.keras differs
 from Keras (the optimizers' epsilon, no functional API, weights saved as safetensors), the
 module docstrings say so.
 """
 
-from . import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
+from . import activations, callbacks, config, initializers, layers, losses, metrics, optimizers, utils
 from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["Sequential", "Model", "Input", "layers", "losses", "metrics", "optimizers", "callbacks",
-           "activations", "initializers", "utils"]
+           "activations", "initializers", "utils", "config"]

@@ -44,6 +44,10 @@ class Callback:
         self.model = None
         self.params = {}
 
+    def _listens(self, hook: str) -> bool:
+        """Whether this run should call `hook` (ProgbarLogger skips the batch hooks off a terminal)."""
+        return True
+
     def set_model(self, model) -> None:
         """Called by fit before training: the model being trained."""
         self.model = model
@@ -114,7 +118,8 @@ class CallbackList:
                 raise TypeError(f"callbacks: expected keras.callbacks.Callback objects, got {type(callback).__name__}")
             callback.set_model(model)
             callback.set_params(dict(params or {}))
-        self._listeners = {hook: [c for c in self.callbacks if _overrides(c, hook)] for hook in _HOOKS}
+        self._listeners = {hook: [c for c in self.callbacks if _overrides(c, hook) and c._listens(hook)]
+                           for hook in _HOOKS}
 
     def wants_batch_logs(self, hook: str) -> bool:
         """Whether any callback implements `hook`."""
@@ -154,7 +159,9 @@ class ProgbarLogger(Callback):
         self.stream = stream or sys.stdout
         self.bar = None
 
-    def _wants_batches(self) -> bool:
+    def _listens(self, hook: str) -> bool:
+        if hook != "on_train_batch_end":
+            return True
         return self.params.get("verbose") == 1 and getattr(self.stream, "isatty", lambda: False)()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -164,8 +171,7 @@ class ProgbarLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         """Redraw the bar (on a terminal, verbose=1)."""
-        if logs is not None:
-            self.bar.update(batch + 1, logs, finalize=False)
+        self.bar.update(batch + 1, logs, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
         """Print the epoch's final line with every value."""

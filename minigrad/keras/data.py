@@ -15,10 +15,11 @@ import numpy as np
 
 from ..data import DataLoader
 from ..tensor import Tensor
+from . import config
 
 
 def to_array(values, what: str) -> np.ndarray:
-    """A NumPy array of `values`: float32 for any floating-point input, int64 for integers."""
+    """A NumPy array of `values`: floatx (float32) for any floating-point input, int64 for integers."""
     if isinstance(values, Tensor):
         values = values.numpy()
     elif hasattr(values, "__cuda_array_interface__"):
@@ -30,7 +31,7 @@ def to_array(values, what: str) -> np.ndarray:
     if array.ndim == 0:
         raise ValueError(f"{what}: expected one row per sample, got a scalar")
     if array.dtype.kind in "fb":
-        return array.astype(np.float32, copy=False)
+        return array.astype(config.floatx(), copy=False)
     return array.astype(np.int64, copy=False)
 
 

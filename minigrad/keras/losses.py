@@ -27,6 +27,7 @@ from ..nn import functional as F
 from ..ops.activation import log_softmax
 from ..ops.elementwise import cast, clip, log, where
 from ..tensor import Tensor
+from . import config
 
 EPSILON = 1e-7  # keras.backend.epsilon(): the clipping of probabilities before log
 
@@ -37,7 +38,7 @@ def _describe(t) -> str:
 
 def _pred(op: str, y_pred) -> Tensor:
     if not isinstance(y_pred, Tensor):
-        y_pred = tensor(np.asarray(y_pred, dtype=np.float32))
+        y_pred = tensor(np.asarray(y_pred, dtype=config.floatx()))
     if y_pred.dtype.kind != "f":
         raise TypeError(f"keras.losses.{op}: y_pred must be floating-point, got {_describe(y_pred)}")
     return y_pred

@@ -183,6 +183,12 @@ class _Prebuilt(Optimizer):
     def __init__(self, core: optim.Optimizer):
         super().__init__(core.param_groups[0]["lr"], name=type(core).__name__.lower())
         self.core = core
+        self._checked = False
+
+    @property
+    def built(self) -> bool:
+        """Whether build() has checked the optimizer against the model's weights."""
+        return self._checked
 
     def build(self, variables) -> None:
         """Nothing to make: check that the optimizer holds the model's trainable weights."""
@@ -193,6 +199,7 @@ class _Prebuilt(Optimizer):
                 f"compile: the {type(self.core).__name__} given holds {len(held)} tensors but not {len(missing)} of "
                 "the model's trainable weights; build it over model.trainable_weights (build the model first)"
             )
+        self._checked = True
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}

@@ -6,8 +6,8 @@ batch it sees. Layer does that with the usual two methods:
     build(input_shape)   make the weights (Parameters, in PyTorch's layout) now that the shape is known
     call(inputs)         the forward computation, with minigrad ops and minigrad.nn.functional
 
-`layer(x)` builds on the first call, casts float inputs to the layer's dtype (float32, as
-Keras's autocast does, so float64 NumPy data just works) and records the output shape for
+`layer(x)` builds on the first call, casts float inputs to the layer's dtype (float32 unless
+keras.config.set_floatx says otherwise, as Keras's autocast does, so float64 NumPy data just works) and records the output shape for
 `summary()`. Weights are found by minigrad.nn.Module as usual (so `parameters()`,
 `state_dict()` and optimizers see them); `get_weights()` / `set_weights()` speak Keras's
 layout (a Dense kernel is [in, units], where minigrad, like PyTorch, stores [units, in]).
@@ -22,8 +22,8 @@ from ...autograd import no_grad
 from ...creation import tensor
 from ...nn import Module, Parameter
 from ...ops.elementwise import cast
-from ...tensor import Tensor, as_dtype, float32
-from .. import initializers
+from ...tensor import Tensor, as_dtype
+from .. import config, initializers
 from ..utils import snake_case, unique_name
 
 
@@ -57,7 +57,7 @@ class Layer(Module):
         if input_dim is not None:
             input_shape = (input_dim,)
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.dtype = as_dtype(dtype) or float32
+        self.dtype = as_dtype(dtype) or as_dtype(config.floatx())
         self.built = False
         self._trainable = bool(trainable)
         self._input_shape_arg = None if input_shape is None else (None, *tuple(input_shape))
@@ -208,4 +208,5 @@ class Layer(Module):
         return {"name": self.name, "trainable": self._trainable, "dtype": np.dtype(self.dtype).name}
 
     def extra_repr(self) -> str:
+        """The layer's name (and trainable=False when frozen), shown by repr."""
         return f"name={self.name!r}" + ("" if self._trainable else ", trainable=False")

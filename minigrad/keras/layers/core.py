@@ -105,6 +105,7 @@ class Dense(Layer):
                 "bias_initializer": self.bias_initializer}
 
     def extra_repr(self) -> str:
+        """The name, units and activation."""
         return f"{super().extra_repr()}, units={self.units}, activation={activations.name_of(self.activation)!r}"
 
 

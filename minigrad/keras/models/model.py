@@ -50,7 +50,7 @@ class Model(Trainer, Layer):
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
-        self._input_dtype = np.dtype(np.float32)
+        self._input_dtype = np.dtype(self.dtype)
 
     # ---- calling ----------------------------------------------------------------------------------
     @contextmanager

@@ -118,7 +118,7 @@ class Trainer:
     def _ready(self, sample: np.ndarray) -> None:
         """Build the model from one input row, and its optimizer."""
         if not self.built:
-            self._input_dtype = np.dtype(sample.dtype) if sample.dtype.kind in "iu" else np.dtype(np.float32)
+            self._input_dtype = np.dtype(sample.dtype) if sample.dtype.kind in "iu" else np.dtype(self.dtype)
             self.build((None, *sample.shape[1:]))
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_weights)
@@ -185,7 +185,7 @@ class Trainer:
                         break
             logs = self._logs()
             if validation is not None and (epoch + 1) % validation_freq == 0:
-                logs.update({f"val_{k}": v for k, v in self._test_loop(validation, None, 0).items()})
+                logs.update({f"val_{k}": v for k, v in self._test_loop(validation, callbacks, 0).items()})
             callbacks.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
@@ -197,11 +197,12 @@ class Trainer:
         self.reset_metrics()
         bar = Progbar(len(loader), verbose=verbose) if verbose else None
         listen = callbacks is not None and callbacks.wants_batch_logs("on_test_batch_end")
+        listen_begin = callbacks is not None and callbacks.wants_batch_logs("on_test_batch_begin")
         if callbacks is not None:
             callbacks.call("on_test_begin", None)
         with no_grad(), self._mode(False):
             for step, (xb, yb) in enumerate(loader):
-                if callbacks is not None:
+                if listen_begin:
                     callbacks.call("on_test_batch_begin", step, None)
                 self._test_batch(xb, yb)
                 if listen:
