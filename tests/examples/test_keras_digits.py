@@ -1,0 +1,44 @@
+"""keras_digits.py: the Keras recipe example. Short runs only."""
+
+import re
+
+import pytest
+
+from .conftest import assert_png, last_line, run_script
+
+pytest.importorskip("sklearn")
+
+import keras_digits  # noqa: E402
+
+FINAL_LINE = re.compile(r"^test accuracy: (\d\.\d{4})$")
+
+
+def test_prints_test_accuracy_last_and_writes_the_plot(tmp_path, capsys):
+    accuracy = keras_digits.main(["--epochs", "3", "--verbose", "0", "--plot", str(tmp_path / "history.png")])
+    out = capsys.readouterr().out
+    match = FINAL_LINE.match(last_line(out))
+    assert match, "the last line must be exactly 'test accuracy: X.XXXX'"
+    assert float(match.group(1)) == pytest.approx(accuracy, abs=5e-5)
+    assert accuracy > 0.85  # three epochs already read most digits; chance is 0.1
+    binary = re.search(r"binary \(digit < 5\): test loss \d\.\d{4}, test accuracy (\d\.\d{4})", out)
+    assert binary and float(binary.group(1)) > 0.9
+    assert 'Model: "sequential' in out and "Total params: 9,610" in out
+    assert_png(tmp_path / "history.png")
+
+
+def test_same_seed_gives_the_same_accuracy(capsys):
+    assert keras_digits.main(["--epochs", "1", "--verbose", "0", "--seed", "3"]) == keras_digits.main(
+        ["--epochs", "1", "--verbose", "0", "--seed", "3"])
+
+
+def test_runs_as_a_script_with_kerass_epoch_lines():
+    result = run_script("keras_digits.py", "--epochs", "2")
+    assert result.returncode == 0, result.stderr
+    assert FINAL_LINE.match(last_line(result.stdout)), result.stdout
+    assert "Epoch 2/2" in result.stdout and "val_accuracy" in result.stdout
+
+
+def test_cuda_without_a_gpu_exits_with_a_message(no_cuda):
+    with pytest.raises(SystemExit) as exit_info:
+        keras_digits.main(["--device", "cuda", "--epochs", "1"])
+    assert "cuda" in str(exit_info.value.code) and "--device cpu" in str(exit_info.value.code)
