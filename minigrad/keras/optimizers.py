@@ -84,7 +84,12 @@ class Optimizer:
 
     def apply(self) -> None:
         """Clip the gradients if asked, then one step of the minigrad optimizer."""
-        params = [p for group in self.core.param_groups for p in group["params"]]
+        if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm is not None:
+            self._clip([p for group in self.core.param_groups for p in group["params"]])
+        self.core.step()
+        self.iterations += 1
+
+    def _clip(self, params: list) -> None:
         if self.clipvalue is not None:
             optim.clip_grad_value_(params, self.clipvalue)
         if self.clipnorm is not None:
@@ -92,8 +97,6 @@ class Optimizer:
                 optim.clip_grad_norm_([p], self.clipnorm)
         if self.global_clipnorm is not None:
             optim.clip_grad_norm_(params, self.global_clipnorm)
-        self.core.step()
-        self.iterations += 1
 
     def _decay_only_for_adam(self) -> None:
         if self.weight_decay:
