@@ -168,6 +168,27 @@ def test_a_subclassed_model_trains_too():
     assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
 
 
+def test_call_gets_training_as_keras_passes_it():
+    seen = []
+
+    class Noisy(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, x, training=None):
+            seen.append(training)
+            return self.dense(x)
+
+    model = Noisy()
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(X, Y3, batch_size=25, epochs=1, verbose=0)
+    model.predict(X[:2], verbose=0)
+    model(X[:2])
+    model(X[:2], training=True)
+    assert seen == [False, True, True, False, False, True]  # build, two steps, predict, two calls
+
+
 def test_compile_takes_a_minigrad_optimizer():
     model = classifier()
     sgd = mg.optim.SGD(model.trainable_weights, lr=0.05, momentum=0.9)

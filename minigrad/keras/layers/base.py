@@ -87,7 +87,7 @@ class Layer(Module):
                 self.build(tuple(x.shape))
             self.built = True
             self._freeze(not self._trainable)
-        out = self.call(x)
+        out = self.forward(x)
         if self._output_shape is None and isinstance(out, Tensor):
             self._output_shape = (None, *tuple(out.shape[1:]))
         return out

@@ -20,6 +20,8 @@ Keras does; fit, evaluate and predict set the mode themselves.
 from __future__ import annotations
 
 import contextvars
+import functools
+import inspect
 import os
 from contextlib import contextmanager
 
@@ -34,6 +36,12 @@ from .trainer import Trainer
 
 # Whether a model call is running inside another model's call (None: outermost), and in which mode.
 _MODE: contextvars.ContextVar = contextvars.ContextVar("minigrad_keras_mode", default=None)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(call) -> bool:
+    """Whether a call() method has a `training` argument (looked up once per class)."""
+    return "training" in inspect.signature(call).parameters
 
 
 class Model(Trainer, Layer):
@@ -72,6 +80,12 @@ class Model(Trainer, Layer):
         with self._mode(bool(training)):
             return Layer.__call__(self, inputs)
 
+    def forward(self, inputs):
+        """call(inputs), with training= the current mode when call takes that argument (as Keras passes it)."""
+        if _takes_training(type(self).call):
+            return self.call(inputs, training=self.training)
+        return self.call(inputs)
+
     def build(self, input_shape: tuple) -> None:
         """Build every layer by running the model once on a batch of zeros of `input_shape`."""
         if self.built:
@@ -81,7 +95,7 @@ class Model(Trainer, Layer):
         self.built = True  # call() below must not come back here
         try:
             with no_grad(), self._mode(False):
-                self.call(dummy)
+                self.forward(dummy)
         except Exception:
             self.built = False
             raise

@@ -133,7 +133,7 @@ class Trainer:
 
     # ---- one batch ---------------------------------------------------------------------------------
     def _train_batch(self, x, y) -> None:
-        y_pred = self.call(x)
+        y_pred = self.forward(x)
         loss = self._loss_fn(y, y_pred)
         self.optimizer.zero_grad()
         loss.backward()
@@ -141,7 +141,7 @@ class Trainer:
         self._update_metrics(y, y_pred.detach(), loss)
 
     def _test_batch(self, x, y) -> None:
-        y_pred = self.call(x)
+        y_pred = self.forward(x)
         self._update_metrics(y, y_pred, self._loss_fn(y, y_pred))
 
     # ---- fit --------------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ class Trainer:
         with no_grad(), self._mode(False):
             for step, batch in enumerate(loader):
                 callbacks.call("on_predict_batch_begin", step, None)
-                outputs.append(self.call(batch[0]).numpy())
+                outputs.append(self.forward(batch[0]).numpy())
                 callbacks.call("on_predict_batch_end", step, {"outputs": outputs[-1]})
                 if bar is not None:
                     bar.update(step + 1)
