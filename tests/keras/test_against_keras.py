@@ -28,20 +28,25 @@ import pytest
 import minigrad as mg
 from minigrad import keras as M
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-K = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 pytestmark = [
     pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning"),
 ]
-if K.backend.backend() != "torch":
-    pytest.skip("keras was imported with another backend than torch", allow_module_level=True)
+K = None  # keras, imported by the fixture below when the first test runs
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Keras's per-step overhead is mostly thread handoffs on a small model: one thread is faster here."""
+def keras_on_torch():
+    """Import Keras with its PyTorch backend, when the tests run rather than when they are collected:
+    importing it imports Triton, which must not happen before tests/kernels has chosen Triton's
+    interpreter (TRITON_INTERPRET is read when Triton is imported). One torch thread while these
+    run: Keras's per-step overhead on a small model is mostly thread handoffs."""
+    global K
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    K = pytest.importorskip("keras")
+    if K.backend.backend() != "torch":
+        pytest.skip("keras was imported with another backend than torch")
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -49,7 +54,7 @@ def one_torch_thread():
 
 
 @pytest.fixture
-def float64():
+def float64(keras_on_torch):
     """Both Keras and minigrad.keras in float64 while the test runs."""
     K.config.set_floatx("float64")
     M.config.set_floatx("float64")
