@@ -138,7 +138,7 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None) -> None:
         """Add values (an array: one per sample), or one number standing for `sample_weight` samples."""
-        if np.ndim(values) == 0 and not hasattr(values, "shape"):
+        if isinstance(values, (int, float)):
             weight = 1.0 if sample_weight is None else float(sample_weight)
             self.total += float(values) * weight
             self.count += weight
@@ -187,6 +187,15 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
     def __init__(self, name: str = "sparse_categorical_accuracy"):
         super().__init__(sparse_categorical_accuracy, name=name)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Count the right answers of this batch (fit calls this every step: no per-sample array kept)."""
+        _no_weights(self, sample_weight)
+        y_true, y_pred = _array(y_true), _array(y_pred)
+        if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+            y_true = y_true[..., 0]
+        self.total += int((y_pred.argmax(axis=-1) == y_true).sum())
+        self.count += y_true.size
 
 
 class MeanAbsoluteError(MeanMetricWrapper):

@@ -20,7 +20,6 @@ Keras does; fit, evaluate and predict set the mode themselves.
 from __future__ import annotations
 
 import contextvars
-import functools
 import inspect
 import os
 from contextlib import contextmanager
@@ -38,12 +37,6 @@ from .trainer import Trainer
 _MODE: contextvars.ContextVar = contextvars.ContextVar("minigrad_keras_mode", default=None)
 
 
-@functools.lru_cache(maxsize=None)
-def _takes_training(call) -> bool:
-    """Whether a call() method has a `training` argument (looked up once per class)."""
-    return "training" in inspect.signature(call).parameters
-
-
 class Model(Trainer, Layer):
     """A Layer with compile / fit / evaluate / predict / summary / save_weights / load_weights.
 
@@ -59,6 +52,7 @@ class Model(Trainer, Layer):
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
         self._input_dtype = np.dtype(self.dtype)
+        self._call_takes_training = "training" in inspect.signature(self.call).parameters  # Keras passes it then
 
     # ---- calling ----------------------------------------------------------------------------------
     @contextmanager
@@ -82,7 +76,7 @@ class Model(Trainer, Layer):
 
     def forward(self, inputs):
         """call(inputs), with training= the current mode when call takes that argument (as Keras passes it)."""
-        if _takes_training(type(self).call):
+        if self._call_takes_training:
             return self.call(inputs, training=self.training)
         return self.call(inputs)
 

@@ -138,7 +138,7 @@ class Trainer:
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.apply()
-        self._update_metrics(y, y_pred.detach(), loss)
+        self._update_metrics(y, y_pred, loss)
 
     def _test_batch(self, x, y) -> None:
         y_pred = self.forward(x)
