@@ -91,10 +91,14 @@ def test_float64_inputs_are_cast_to_float32():
 def test_dropout_is_active_only_in_training():
     layer = keras.layers.Dropout(0.5)
     x = np.ones((200, 50), np.float32)
+    np.testing.assert_array_equal(layer(x).numpy(), x)  # a layer called on its own is in inference mode
     np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
     dropped = layer(x, training=True).numpy()
     assert set(np.unique(dropped)) == {0.0, 2.0}  # kept values scaled by 1 / (1 - rate)
     assert (dropped == 0).mean() == pytest.approx(0.5, abs=0.02)
+    layer.eval()
+    layer(x, training=True)
+    assert not layer.training  # training= holds for that call only
 
 
 def test_a_model_call_is_inference_unless_training_is_true():

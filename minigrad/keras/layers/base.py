@@ -59,6 +59,7 @@ class Layer(Module):
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = as_dtype(dtype) or as_dtype(config.floatx())
         self.built = False
+        self.training = False  # Keras: inference unless a call, fit or model.train() says otherwise
         self._trainable = bool(trainable)
         self._input_shape_arg = None if input_shape is None else (None, *tuple(input_shape))
         self._output_shape = None
@@ -77,9 +78,14 @@ class Layer(Module):
         return self.call(inputs)
 
     def __call__(self, inputs, training: bool | None = None):
-        """Build on the first call, then run call(); training=True/False switches Dropout-like layers."""
+        """Build on the first call, then run call(); training=True/False switches Dropout-like layers
+        for this call only."""
         if training is not None and bool(training) != self.training:
             self.train(bool(training))
+            try:
+                return self(inputs)
+            finally:
+                self.train(not training)
         x = self._as_input(inputs)
         if not self.built:
             self._input_device = x.device  # build() makes the weights where the data is
