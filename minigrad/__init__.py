@@ -49,3 +49,12 @@ from .io import load, save
 from . import nn
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`mg.keras`, the Keras-compatible facade, is imported on first use (the engine does not need it)."""
+    if name == "keras":
+        import importlib
+
+        return importlib.import_module(".keras", __name__)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
