@@ -121,6 +121,7 @@ class Variant:
 
 
 def _row_variants(tl, arch):
+    """Softmax, cross-entropy and layer norm: one row per program, in each dtype."""
     from . import cross_entropy, layer_norm, softmax
 
     for dt in ("float32", "float16", "float64"):
