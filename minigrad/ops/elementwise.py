@@ -489,11 +489,16 @@ def _binary_float(op, a, b) -> Tensor:
     return _binary(op, a, b)
 
 
+_PLAIN_BOUNDS = (int, float, type(None))
+
+
 def clip(x: Tensor, min=None, max=None) -> Tensor:
     """Limit x to [min, max], as PyTorch's clamp: either bound may be None, a number or a tensor
     (broadcast against x; tensor bounds get gradients too). Where min > max the result is max."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if x.dtype.kind == "f" and type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS:
+        return Clip.apply(x, min, max)  # the common case: numbers (or None) around a float tensor
     bounds = [b if b is None or isinstance(b, Tensor) or type(b) in (int, float, bool) else _operand(b, x)
               for b in (min, max)]
     tensors = [t for t in [x] + bounds if isinstance(t, Tensor)]
