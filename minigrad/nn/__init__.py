@@ -7,7 +7,8 @@
     loss = F.mse_loss(model(x), y)
 
     module.py      Module, Parameter, ModuleList, ModuleDict, Sequential
-    layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
+    layers.py      Linear, LayerNorm, Embedding, Dropout
+    activation.py  ReLU, GELU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, ..., Softmax, GLU, PReLU
     attention.py   MultiheadAttention, TransformerBlock
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
@@ -18,9 +19,15 @@ from . import composite, functional, fused
 from .attention import MultiheadAttention, TransformerBlock
 from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .activation import (CELU, ELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
+                         Mish, PReLU, ReLU6, SiLU, Softmax, Softmin, Softplus, Softsign)
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
     "Linear", "LayerNorm", "Embedding", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
     "MultiheadAttention", "TransformerBlock", "functional", "fused", "composite",
+]
+__all__ += [
+    "SiLU", "Mish", "LeakyReLU", "ELU", "CELU", "SELU", "Softplus", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish",
+    "LogSigmoid", "Softsign", "Softmax", "LogSoftmax", "Softmin", "GLU", "PReLU",
 ]

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.activation import (celu, elu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu,
+                              relu6, selu, silu, softmin, softplus, softsign)
 from ..random import uniform
 from ..tensor import Tensor
 from . import composite
@@ -36,6 +38,11 @@ __all__ = [
     "linear", "relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
     "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "layer_norm",
     "scaled_dot_product_attention", "self_attention", "embedding",
+]
+
+__all__ += [
+    "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+    "logsigmoid", "softsign", "softmin", "glu", "prelu",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
