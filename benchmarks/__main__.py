@@ -16,13 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import harness
-from . import distributed, engine, kernels_cpu, kernels_gpu, memory, report, sequence, training
+from . import distributed, engine, keras_fit, kernels_cpu, kernels_gpu, memory, report, sequence, training
 from .harness import REPO_ROOT, ForeignLoad, TimingConfig, cupy_with_gpu, environment, set_threads
 from .record import Context, Group, Run, Skip
 
 # Group modules in the order their tables are printed. Each has plan(device) -> [Bench],
 # GROUP, TITLE, COMPETITORS and NOTES.
-MODULES = (engine, kernels_cpu, kernels_gpu, training, sequence, memory, distributed)
+MODULES = (engine, kernels_cpu, kernels_gpu, training, sequence, keras_fit, memory, distributed)
 DEVICES = ("cpu", "cuda")
 
 
@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run this device's benchmarks (repeatable; default: cpu, plus cuda "
                              "when CuPy sees a GPU)")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help="only these groups (engine, kernels, training, sequence, memory, distributed), kernels "
+                        help="only these groups (engine, kernels, training, sequence, keras, memory, distributed), kernels "
                              "(matmul, softmax, ...) or benchmark ids (see --list)")
     parser.add_argument("--quick", action="store_true",
                         help="2-3 small sizes per kernel and shorter timing blocks (~3 min on 2 cores)")

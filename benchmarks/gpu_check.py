@@ -539,6 +539,12 @@ class Check:
         names = bench_names(part, self.args.bench)
         if not names:
             return self.skip(part, f"--bench {' '.join(self.args.bench)} selects nothing here")
+        if self.args.bench and part == "kernels":
+            # a name that selects nothing in any part is most likely a typo (adam for adam_update)
+            unknown = [n for n in self.args.bench if n not in names and n not in bench_names("training", [n])]
+            if unknown:
+                print(f"[gpu check] --bench: {' '.join(unknown)} selects no benchmark (see python -m benchmarks "
+                      "--list)", flush=True)
         timeout = self.time_for(part)
         if timeout is None:
             return self.skip(part, "no time left in the budget")

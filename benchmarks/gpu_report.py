@@ -125,7 +125,7 @@ EXAMPLES = (
             r"test accuracy: ([0-9.]+)", 0.02, False),
     Example("char GPT", "examples/char_gpt.py",
             ("--steps", "60", "--eval-interval", "60", "--eval-iters", "4", "--sample-len", "20"),
-            "val loss", r"step \d+: train loss [0-9.]+, val loss ([0-9.]+)", 0.05, True),
+            "validation loss", r"step \d+: train loss [0-9.]+, validation loss ([0-9.]+)", 0.05, True),
 )
 
 

@@ -33,7 +33,7 @@ __all__ = [
     "available", "chosen", "forced", "implementations", "use", "Unsupported",
     "matmul", "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd",
     "cross_entropy_fwd", "cross_entropy_bwd", "layer_norm_fwd", "layer_norm_bwd",
-    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum", "erf",
+    "attention_fwd", "attention_bwd", "gelu_fwd", "gelu_bwd", "adam_update", "column_sum", "erf", "erfc",
     "lstm_cell_fwd", "lstm_cell_bwd", "gru_cell_fwd", "gru_cell_bwd", "rnn_cell_fwd", "rnn_cell_bwd",
 ]
 
@@ -277,6 +277,19 @@ def erf(x):
     from cupyx.scipy.special import erf as cupy_erf
 
     return cupy_erf(x)
+
+
+def erfc(x):
+    """The complementary error function 1 - erf(x), elementwise, in x's dtype, without the
+    cancellation of 1 - erf(x) for large x: kernels.reference.erf.erfc on NumPy (scipy's when
+    installed, else the fitted polynomials), cupyx.scipy.special.erfc on CuPy."""
+    if isinstance(x, _np.ndarray) or _np.isscalar(x):
+        from .reference.erf import erfc as numpy_erfc
+
+        return numpy_erfc(_np.asarray(x))
+    from cupyx.scipy.special import erfc as cupy_erfc
+
+    return cupy_erfc(x)
 
 
 load_env()

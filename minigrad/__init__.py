@@ -29,6 +29,14 @@ from .ops.linalg import matmul
 from .ops.reduce import all, amax, amin, any, argmax, argmin, max, mean, min, sum, var
 from .ops.shape import (broadcast_to, clone, concatenate, flatten, movedim, permute, reshape, split, squeeze, stack,
                         swapaxes, transpose, unflatten, unsqueeze)
+from .ops.elementwise import (allclose, copysign, float_power, isclose, isfinite, isinf, isnan, isneginf, isposinf,
+                              lerp, logical_and, logical_not, logical_or, logical_xor, reciprocal, square)
+from .ops.reduce import count_nonzero, logsumexp, norm, prod, std, std_mean, var_mean
+from .ops.rounding import ceil, fix, floor, floor_divide, fmod, frac, remainder, round, trunc
+from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .ops.sort import argsort, kthvalue, median, mode, msort, sort, topk
+from .ops.special import erfc, exp2, expm1, log1p, log2, log10, logaddexp, logaddexp2, rsqrt
+from .ops.trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos, cosh, hypot, sin, sinh, tan
 from .random import manual_seed
 from .tensor import Tensor, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 
@@ -37,6 +45,9 @@ cat = concat = concatenate
 clamp = clip
 moveaxis = movedim
 swapdims = swapaxes
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+divide = div
 float = float32  # noqa: A001  (mg.float, as torch.float)
 double = float64
 half = float16
@@ -47,5 +58,15 @@ bool = bool_  # noqa: A001
 from . import optim, data
 from .io import load, save
 from . import nn
+from . import linalg
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`mg.keras`, the Keras-compatible facade, is imported on first use (the engine does not need it)."""
+    if name == "keras":
+        import importlib
+
+        return importlib.import_module(".keras", __name__)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

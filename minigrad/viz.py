@@ -23,6 +23,10 @@ its inputs, so there is nothing left to walk. To draw a graph after its backward
 call `backward(retain_graph=True)`. Leaves keep `.grad` either way, so their
 gradient norms show. Drawing a freed graph gives the output and a note saying so.
 
+Training curves. `plot_history(history, "history.png")` draws what keras' fit returned
+(or any {"loss": [...], "val_loss": [...], ...} dict): one panel per quantity, the
+training values and the validation ones (val_*) against the epoch. It needs matplotlib.
+
 Large graphs. A GPT's graph has thousands of nodes, which no one can read. The walk
 starts at the output and goes breadth first, so the `max_nodes` nodes nearest the
 output are kept; the rest are replaced by one note node saying how many were left out.
@@ -38,7 +42,7 @@ from collections import deque
 
 from .tensor import Tensor
 
-__all__ = ["to_dot", "draw", "GraphvizNotFound"]
+__all__ = ["to_dot", "draw", "GraphvizNotFound", "plot_history"]
 
 # Graphviz attributes per kind of node; kept in one place so the legend in the
 # module docstring and the picture agree.
@@ -220,4 +224,43 @@ def draw(tensor: Tensor, path: str, max_nodes: int = 200) -> str:
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip()
         raise RuntimeError(f"draw: `dot -T{fmt}` failed for {path!r} (exit {result.returncode}): {message}")
+    return path
+
+
+def plot_history(history, path: str, title: str | None = None) -> str:
+    """Save the loss and metric curves of a training run as a PNG (or any format matplotlib knows).
+
+    `history`: the History that keras' Model.fit returns, or its `.history` dict of per-epoch
+    lists. Each quantity gets a panel with its training curve and, when present, its
+    validation curve ("val_" + name); epochs are counted from 1. Returns `path`.
+    """
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"plot_history: expected a History or a non-empty dict of per-epoch lists, got {history!r}")
+    names = [k for k in logs if not k.startswith("val_")] or [k.removeprefix("val_") for k in logs]
+    names = sorted(dict.fromkeys(names), key=lambda k: (k != "loss", k))  # the loss first
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ImportError("plot_history needs matplotlib: pip install matplotlib (or minigrad[examples])") from err
+    matplotlib.use("Agg")  # draw to a file: no window, works on a server
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.2), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for key, label, style in ((name, "training", "-o"), (f"val_{name}", "validation", "--s")):
+            if key in logs:
+                values = [float(v) for v in logs[key]]
+                ax.plot(range(1, len(values) + 1), values, style, markersize=3, label=label)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return path

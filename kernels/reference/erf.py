@@ -121,6 +121,58 @@ def erf(x: np.ndarray) -> np.ndarray:
     return erf_polynomial(x)
 
 
+def erfc_polynomial(x: np.ndarray) -> np.ndarray:
+    """erfc = 1 - erf without its cancellation, from the same fitted pieces (same dtype as x):
+
+        |x| < 1:      1 - erf(x)                    (erfc is in [0.15, 1.85]: no cancellation)
+        1 <= |x| < 6: exp(-x^2) * R(u)              R fits erfcx, as for erf above
+        |x| >= 6:     exp(-x^2) * erfcx(|x|)        erfcx from its continued fraction (below)
+        x < 0:        2 - erfc(|x|)
+    """
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return erfc_polynomial(x.reshape(1)).reshape(())
+    out = np.full_like(x, np.nan)  # NaN stays NaN: it falls in none of the pieces
+    a = np.abs(x)
+    small = a < 1.0
+    if small.any():
+        out[small] = 1.0 - erf_polynomial(x[small])
+    pieces = [(lo, hi, lambda xa, c=c, lo=lo, hi=hi: _horner(c, (2.0 * xa - (lo + hi)) / (hi - lo)))
+              for lo, hi, c in _ERFC_PIECES] + [(6.0, np.inf, _erfcx_continued_fraction)]
+    for lo, hi, erfcx in pieces:
+        inside = (a >= lo) & ((a < hi) | (hi == np.inf))
+        if not inside.any():
+            continue
+        xa = a[inside]
+        with np.errstate(under="ignore", invalid="ignore"):
+            tail = erfcx(xa) * np.exp(-(xa * xa))  # 0 (not nan) for |x| = inf: the fraction gives 0 too
+        tail = np.where(np.isinf(xa), 0.0, tail).astype(x.dtype)
+        out[inside] = np.where(x[inside] >= 0, tail, 2.0 - tail)
+    return out
+
+
+def _erfcx_continued_fraction(a: np.ndarray, terms: int = 40) -> np.ndarray:
+    """erfcx(a) = exp(a^2) erfc(a) for a >= 6, from Laplace's continued fraction
+
+        erfcx(a) = 1 / sqrt(pi) * 1 / (a + (1/2) / (a + (2/2) / (a + (3/2) / (a + ...))))
+
+    evaluated from the bottom up; 40 terms reach float64 precision from a = 6 on."""
+    t = a.copy()
+    for k in range(terms, 0, -1):
+        t = a + (k / 2.0) / t
+    return 1.0 / (np.sqrt(np.pi) * t)
+
+
+def erfc(x: np.ndarray) -> np.ndarray:
+    """Elementwise complementary error function 1 - erf(x) of a NumPy array, accurate for large
+    x where 1 - erf(x) would cancel to 0 (scipy's when installed, else erfc_polynomial)."""
+    try:
+        from scipy.special import erfc as scipy_erfc
+    except ImportError:
+        return erfc_polynomial(x)
+    return scipy_erfc(x)
+
+
 def tanh_form_argument(z, w, out, coefficients=_TANH_FORM):
     """out <- z * P(w), the tanh argument of the float32 erf, for w = z^2. GELU passes P
     rescaled to its own variable x = sqrt(2) z (with w = x^2)."""

@@ -78,6 +78,30 @@ def empty_like(x, shape, dtype=None):
 
 MAX_GRID_Y = 65535  # CUDA's limit on a launch grid's second (and third) dimension
 
+_device_limits: dict[int, tuple[int, int]] = {}
+
+
+def device_limits(argument) -> tuple[int, int] | None:
+    """(compute capability as 10 * major + minor, shared memory one block may use in bytes) of
+    the GPU that holds a kernel argument (a CupyPointer or a CUDA torch tensor); None for
+    anything else, such as the interpreter's CPU tensors. The shared memory is the opt-in
+    maximum (227 KiB on an H100), which Triton asks for when a kernel needs more than 48 KiB."""
+    if isinstance(argument, CupyPointer):
+        index = argument.array.device.id
+    elif getattr(getattr(argument, "device", None), "type", None) == "cuda":
+        index = argument.device.index or 0
+    else:
+        return None
+    if index not in _device_limits:
+        import cupy
+
+        device = cupy.cuda.Device(index)
+        shared = device.attributes.get("MaxSharedMemoryPerBlockOptin")
+        if not shared:  # unknown: callers then try everything, as Triton would
+            return None
+        _device_limits[index] = (int(device.compute_capability), int(shared))
+    return _device_limits[index]
+
 _TRITON_DTYPES = {"float16": tl.float16, "float32": tl.float32, "float64": tl.float64,
                   "bfloat16": tl.bfloat16}
 

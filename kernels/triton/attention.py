@@ -22,6 +22,7 @@ entirely above the diagonal are skipped.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import triton
 import triton.language as tl
@@ -185,6 +186,42 @@ def _bwd_dq_kernel(q_ptr, k_ptr, v_ptr, do_ptr, lse_ptr, delta_ptr, dq_ptr,
     _store_tile(dq_ptr + bh * stride_dqb, stride_dqt, rows, n_q, dk_idx, d_qk, dq)
 
 
+class Blocks(NamedTuple):
+    """Tile sizes and launch options of the attention kernels for one dtype and head dim."""
+    block_m: int
+    block_n: int
+    num_warps: int = 4
+    num_stages: int = 2
+
+
+def blocks_for(dtype, head_dim: int) -> Blocks:
+    """The blocks the wrappers launch for `dtype` (a NumPy or torch dtype, or its name) and a
+    head dim up to MAX_D, chosen from what the compiler makes of them for sm_90
+    (python -m kernels.triton.compile_check: shared memory, matrix instructions, registers):
+    tensor-core instructions where the dtype has them, and no registers spilled to memory.
+
+    float16 and bfloat16 take 64x64 blocks: 64 query rows make one warpgroup's tile, so on
+    Hopper every tl.dot becomes a wgmma (32-row blocks fall back to the older mma.sync). At
+    D=128 they run 8 warps, so that the dk/dv kernel's two [64, 128] float32 accumulators
+    and its k and v tiles fit in registers (with 4 warps it spills), and need at most
+    104.5 KiB of shared memory on sm_90 (72.5 KiB on sm_80 and sm_89).
+    float32 (exact products on the FMA units) takes 32x32 blocks, 8 warps from D=64 on, and
+    at D=128 no software pipelining (num_stages=1), the only way found to keep the dk/dv
+    kernel from spilling. float64 takes 32x32 blocks, and 16x16 at D=128.
+    (Figures from Triton 3.6, the version minigrad targets on H100s; Triton 3.9 needs less
+    shared memory but spills a few hundred bytes in the float32 dk/dv kernel at D=32 and 64.)
+    """
+    name = str(dtype).split(".")[-1]
+    block_d = max(16, _bridge.next_power_of_2(head_dim))
+    if name in ("float16", "bfloat16"):
+        return Blocks(64, 64, num_warps=8 if block_d > 64 else 4)
+    if name == "float64":
+        return Blocks(16, 16) if block_d > 64 else Blocks(32, 32)
+    if block_d > 64:
+        return Blocks(32, 32, num_warps=8, num_stages=1)
+    return Blocks(32, 32, num_warps=8 if block_d > 32 else 4)
+
+
 def _heads(x):
     """[..., T, D] -> [B*H, T, D] with a unit stride on D (a view when possible)."""
     x3 = x.reshape((-1,) + tuple(x.shape[-2:]))
@@ -208,13 +245,11 @@ def _setup(op, q, k, v, scale, block_m, block_n):
     scale = 1.0 / math.sqrt(d_qk) if scale is None else float(scale)
     block_dk = max(16, _bridge.next_power_of_2(d_qk))
     block_dv = max(16, _bridge.next_power_of_2(d_v))
-    # Blocks sized so every kernel stays well inside shared memory (compiled for sm_90:
-    # at most ~70 KB for float32 D=128 and 32x32 blocks; float64 D=128 needs 16x16).
-    wide = str(q.dtype) in ("float32", "float64") or max(block_dk, block_dv) > 64
-    block = 16 if str(q.dtype) == "float64" and max(block_dk, block_dv) > 64 else 32 if wide else 64
+    blocks = blocks_for(q.dtype, max(d_qk, d_v))
     meta = dict(ACC=_bridge.accumulator(q.dtype), PRECISION="ieee",
-                BLOCK_M=block_m or block, BLOCK_N=block_n or block,
-                BLOCK_DK=block_dk, BLOCK_DV=block_dv, num_warps=4, num_stages=2)
+                BLOCK_M=block_m or blocks.block_m, BLOCK_N=block_n or blocks.block_n,
+                BLOCK_DK=block_dk, BLOCK_DV=block_dv, num_warps=blocks.num_warps,
+                num_stages=blocks.num_stages)
     return scale, meta
 
 

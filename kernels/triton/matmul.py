@@ -13,8 +13,10 @@ Block sizes are autotuned on the GPU (timed with CuPy events); under the interpr
 first configuration is used, so tests do not time anything.
 
 The autotuner compiles every configuration it times, once per operand dtype and stride
-pattern: a few seconds each, about 30 s for the widest float32 tiles. MINIGRAD_AUTOTUNE=quick
-(set by the GPU check and the quick benchmarks) times at most two per operand width instead,
+pattern: a few seconds each, tens of seconds for the widest tiles. Before compiling, it drops
+the configurations whose shared memory (shared_memory_estimate) exceeds what the GPU gives one
+block, so no compile is spent on a kernel that could not load. MINIGRAD_AUTOTUNE=quick (set
+by the GPU check and the quick benchmarks) times at most two per operand width instead,
 chosen to fit that width's shared memory on A100 and H100 GPUs (QUICK_CONFIGS).
 """
 from __future__ import annotations
@@ -29,8 +31,9 @@ import triton.language as tl
 from .. import _arrays
 from . import _bridge
 
-# (BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, num_warps, num_stages). Configurations that exceed
-# shared memory for a dtype fail to compile and are skipped by the autotuner.
+# (BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M, num_warps, num_stages). The autotuner skips those
+# that need more shared memory than the GPU has (on an H100: float32 as TF32 at 128x256 and
+# 256x128, float64 at 128x256 and 256x128; see shared_memory_estimate).
 CONFIGS = [
     (64, 64, 32, 8, 4, 3),
     (128, 128, 32, 8, 4, 4),
@@ -42,8 +45,8 @@ CONFIGS = [
 ]
 
 # MINIGRAD_AUTOTUNE=quick: the configurations timed per operand width in bytes. Shared memory
-# is about stages * (BLOCK_M + BLOCK_N) * BLOCK_K * width: at most 144 KiB here, under the
-# A100's 163 KiB and the H100's 227 KiB per block (wider tiles in float64 would not load).
+# is at most stages * (BLOCK_M + BLOCK_N) * BLOCK_K * width: 144 KiB here, under the A100's
+# 163 KiB and the H100's 227 KiB per block.
 QUICK_CONFIGS = {
     2: [(128, 256, 64, 8, 8, 3), (128, 128, 32, 8, 4, 4)],  # float16, bfloat16: tensor cores
     4: [(128, 128, 32, 8, 4, 4), (64, 64, 32, 8, 4, 3)],
@@ -101,24 +104,55 @@ def autotune_mode() -> str:
     return mode
 
 
+def shared_memory_estimate(config: tuple, dtype, precision: str = "ieee",
+                           capability: int = 90) -> int:
+    """Bytes of shared memory the kernel needs with `config` (a CONFIGS tuple) for operands of
+    `dtype` on a GPU of compute `capability` (90 for sm_90).
+
+    Triton's software pipeline keeps copies of the A and B tiles, (BLOCK_M + BLOCK_N) * BLOCK_K
+    elements, in shared memory: num_stages of them when the product runs on Hopper's
+    asynchronous warpgroup instructions (wgmma, which read one copy while the others load),
+    num_stages - 1 otherwise. wgmma takes float16, bfloat16 and float32 as TF32, from a
+    warpgroup of 4 warps and 64 rows (every BLOCK_M here is at least 64).
+    python -m kernels.triton.compile_check --pruned compares this with what the compiler
+    allocates: equal for every configuration here, on sm_90 and sm_80, Triton 3.6 and 3.9.
+    """
+    bm, bn, bk, _group, warps, stages = config
+    name = str(dtype).split(".")[-1]
+    tensor_cores = name in ("float16", "bfloat16") or (name == "float32" and precision == "tf32")
+    copies = stages if capability >= 90 and tensor_cores and warps >= 4 else stages - 1
+    return copies * (bm + bn) * bk * _WIDTHS[name]
+
+
 def _as_tuple(config) -> tuple:
     meta = config.kwargs
     return (meta["BLOCK_M"], meta["BLOCK_N"], meta["BLOCK_K"], meta["GROUP_M"],
             config.num_warps, config.num_stages)
 
 
-def configs_to_time(configs: list, dtype) -> list:
+def configs_to_time(configs: list, dtype, precision: str = "ieee",
+                    device: tuple[int, int] | None = None) -> list:
     """The autotuner's configurations for operands of `dtype` (a NumPy or torch dtype, or its
-    name) in the current autotune_mode: all of them, or the quick ones for its width."""
-    if autotune_mode() == "full":
+    name) in the current autotune_mode: all of them, or the quick ones for its width. On a
+    `device` given as (compute capability, shared memory per block in bytes), those whose
+    shared_memory_estimate exceeds the device's are left out (the smallest is kept if none fits)."""
+    if autotune_mode() == "quick":
+        quick = QUICK_CONFIGS[_WIDTHS[str(dtype).split(".")[-1]]]
+        configs = [config for config in configs if _as_tuple(config) in quick]
+    if device is None:
         return list(configs)
-    quick = QUICK_CONFIGS[_WIDTHS[str(dtype).split(".")[-1]]]
-    return [config for config in configs if _as_tuple(config) in quick]
+    capability, limit = device
+    needs = [shared_memory_estimate(_as_tuple(config), dtype, precision, capability)
+             for config in configs]
+    fitting = [config for config, need in zip(configs, needs) if need <= limit]
+    return fitting or [configs[needs.index(min(needs))]]
 
 
-def _prune(configs, named_args, **_kwargs):
+def _prune(configs, named_args, **kwargs):
     """triton.autotune's early_config_prune hook: see configs_to_time."""
-    return configs_to_time(configs, named_args["a_ptr"].dtype)
+    operand = named_args["a_ptr"]
+    return configs_to_time(configs, operand.dtype, kwargs.get("PRECISION", "ieee"),
+                           _bridge.device_limits(operand))
 
 
 def tuning_report() -> dict | None:

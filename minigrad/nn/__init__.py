@@ -7,7 +7,8 @@
     loss = F.mse_loss(model(x), y)
 
     module.py      Module, Parameter, ModuleList, ModuleDict, Sequential
-    layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
+    layers.py      Linear, LayerNorm, Embedding, Dropout
+    activation.py  ReLU, GELU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, ..., Softmax, GLU, PReLU
     attention.py   MultiheadAttention (PyTorch's), CausalSelfAttention and TransformerBlock (minigrad's GPT parts)
     recurrent.py   RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell (PyTorch's signatures)
     transformer.py TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, ..., Transformer
@@ -21,6 +22,8 @@ from . import composite, functional, fused
 from .attention import CausalSelfAttention, MultiheadAttention, TransformerBlock
 from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .activation import (CELU, ELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
+                         Mish, PReLU, ReLU6, SiLU, Softmax, Softmin, Softplus, Softsign)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
@@ -32,4 +35,8 @@ __all__ = [
     "MultiheadAttention", "CausalSelfAttention", "TransformerBlock", "functional", "fused", "composite",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "utils",
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
+]
+__all__ += [
+    "SiLU", "Mish", "LeakyReLU", "ELU", "CELU", "SELU", "Softplus", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish",
+    "LogSigmoid", "Softsign", "Softmax", "LogSoftmax", "Softmin", "GLU", "PReLU",
 ]

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.activation import (celu, elu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu,
+                              relu6, selu, silu, softmin, softplus, softsign)
 from ..ops.recurrent import gru_cell, lstm_cell, recurrence, rnn_relu_cell, rnn_tanh_cell
 from ..random import uniform
 from ..tensor import Tensor
@@ -38,6 +40,11 @@ __all__ = [
     "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "layer_norm",
     "scaled_dot_product_attention", "self_attention", "embedding",
     "recurrence", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell",
+]
+
+__all__ += [
+    "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+    "logsigmoid", "softsign", "softmin", "glu", "prelu",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

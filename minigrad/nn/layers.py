@@ -1,4 +1,4 @@
-"""The basic layers: Linear, LayerNorm, Embedding, Dropout and the activations.
+"""The basic layers: Linear, LayerNorm, Embedding, Dropout. (The activations are in activation.py.)
 
 Each is a Module holding its Parameters and calling minigrad.nn.functional in
 forward. Initialisation follows PyTorch's defaults and draws from minigrad's
@@ -15,6 +15,7 @@ from .. import backend
 from ..random import generator
 from ..tensor import Tensor, as_dtype, float32
 from . import functional as F
+from .activation import GELU, ReLU, Sigmoid, Tanh  # noqa: F401  (moved to activation.py; still importable from here)
 from .module import Module, Parameter
 
 
@@ -106,39 +107,3 @@ class Dropout(Module):
     def extra_repr(self) -> str:
         return f"p={self.p}"
 
-
-class ReLU(Module):
-    """max(x, 0)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
-
-
-class GELU(Module):
-    """x * Phi(x), Phi the standard normal CDF ("none"), or PyTorch's tanh approximation ("tanh")."""
-
-    def __init__(self, approximate: str = "none"):
-        super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.gelu(x, self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
-class Tanh(Module):
-    """tanh(x)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
-
-
-class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)

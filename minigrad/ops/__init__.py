@@ -1,8 +1,15 @@
 """The op set. Each module holds `Function` subclasses (forward and backward side by side)
 and the plain functions that Tensor methods and `minigrad.*` call.
 
-    elementwise.py   + - * / ** neg exp log sqrt abs sign erf maximum minimum clip where cast, comparisons
+    elementwise.py   + - * / ** neg exp log sqrt abs sign erf maximum minimum clip where cast copysign lerp,
+                     comparisons, isnan isclose, logical and bitwise ops
+    trig.py          sin cos tan asin acos atan sinh cosh asinh acosh atanh atan2 hypot
+    special.py       exp2 expm1 log2 log10 log1p rsqrt erfc logaddexp logaddexp2
+    rounding.py      floor ceil round trunc frac fmod remainder, // (floor_divide) and div's rounding modes
     activation.py    tanh sigmoid relu gelu softmax log_softmax
+                     silu leaky_relu elu selu celu softplus mish hardtanh hardsigmoid hardswish logsigmoid ...
+    scan.py          cumsum cumprod logcumsumexp cummax cummin
+    sort.py          sort argsort topk kthvalue median mode (prod std logsumexp norms: reduce.py)
     reduce.py        sum mean max min amax amin var argmax argmin any all
     shape.py         reshape permute transpose broadcast_to concatenate stack split clone, device copies
     index.py         getitem setitem gather scatter_add take_along_dim
@@ -25,11 +32,41 @@ def _masked_fill(x, mask, value):
 
 _masked_fill.__name__ = "masked_fill"
 
+from . import rounding, scan, sort, special, trig  # noqa: E402
+
+
+def _rfloordiv(x, other):
+    """other // x (Python's reflected operator)."""
+    return rounding.floor_divide(other, x)
+
+
+def _rmod(x, other):
+    """other % x (Python's reflected operator)."""
+    return rounding.remainder(other, x)
+
+
 TENSOR_METHODS = {
     # elementwise
     "exp": elementwise.exp, "log": elementwise.log, "sqrt": elementwise.sqrt, "abs": elementwise.abs,
     "sign": elementwise.sign, "erf": elementwise.erf, "clip": elementwise.clip, "clamp": elementwise.clip,
     "maximum": elementwise.maximum, "minimum": elementwise.minimum, "masked_fill": _masked_fill,
+    "sin": trig.sin, "cos": trig.cos, "tan": trig.tan, "asin": trig.asin, "acos": trig.acos, "atan": trig.atan,
+    "atan2": trig.atan2, "sinh": trig.sinh, "cosh": trig.cosh, "asinh": trig.asinh, "acosh": trig.acosh,
+    "atanh": trig.atanh, "arcsin": trig.asin, "arccos": trig.acos, "arctan": trig.atan, "arctan2": trig.atan2,
+    "arcsinh": trig.asinh, "arccosh": trig.acosh, "arctanh": trig.atanh, "hypot": trig.hypot,
+    "exp2": special.exp2, "expm1": special.expm1, "log2": special.log2, "log10": special.log10,
+    "log1p": special.log1p, "rsqrt": special.rsqrt, "erfc": special.erfc, "logaddexp": special.logaddexp,
+    "logaddexp2": special.logaddexp2, "square": elementwise.square, "reciprocal": elementwise.reciprocal,
+    "floor": rounding.floor, "ceil": rounding.ceil, "round": rounding.round, "trunc": rounding.trunc,
+    "fix": rounding.trunc, "frac": rounding.frac, "fmod": rounding.fmod, "remainder": rounding.remainder,
+    "floor_divide": rounding.floor_divide, "div": elementwise.div, "divide": elementwise.div,
+    "__floordiv__": rounding.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": rounding.remainder,
+    "__rmod__": _rmod, "copysign": elementwise.copysign, "lerp": elementwise.lerp,
+    "float_power": elementwise.float_power, "isnan": elementwise.isnan, "isinf": elementwise.isinf,
+    "isposinf": elementwise.isposinf, "isneginf": elementwise.isneginf, "isfinite": elementwise.isfinite,
+    "isclose": elementwise.isclose, "allclose": elementwise.allclose, "logical_and": elementwise.logical_and,
+    "logical_or": elementwise.logical_or, "logical_xor": elementwise.logical_xor,
+    "logical_not": elementwise.logical_not,
     # activations
     "tanh": activation.tanh, "sigmoid": activation.sigmoid, "relu": activation.relu, "gelu": activation.gelu,
     "softmax": activation.softmax, "log_softmax": activation.log_softmax,
@@ -37,6 +74,11 @@ TENSOR_METHODS = {
     "sum": reduce.sum, "mean": reduce.mean, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
     "amin": reduce.amin, "var": reduce.var, "argmax": reduce.argmax, "argmin": reduce.argmin,
     "any": reduce.any, "all": reduce.all,
+    "prod": reduce.prod, "std": reduce.std, "logsumexp": reduce.logsumexp, "norm": reduce.norm,
+    "count_nonzero": reduce.count_nonzero, "cumsum": scan.cumsum, "cumprod": scan.cumprod,
+    "cummax": scan.cummax, "cummin": scan.cummin, "logcumsumexp": scan.logcumsumexp, "sort": sort.sort,
+    "argsort": sort.argsort, "msort": sort.msort, "topk": sort.topk, "kthvalue": sort.kthvalue,
+    "median": sort.median, "mode": sort.mode,
     # shapes
     "reshape": shape.reshape, "view": shape.reshape, "view_as": shape.view_as, "reshape_as": shape.reshape_as,
     "flatten": shape.flatten, "unflatten": shape.unflatten, "permute": shape.permute,

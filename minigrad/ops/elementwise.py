@@ -1,4 +1,5 @@
-"""Elementwise arithmetic: + - * / ** neg exp log sqrt abs sign erf maximum minimum where clip cast.
+"""Elementwise arithmetic: + - * / ** neg exp log sqrt abs sign erf maximum minimum where clip cast,
+copysign lerp; comparisons, isnan/isinf/isfinite/isclose, logical and bitwise ops.
 
 Each op is a `Function`: forward on arrays, backward on gradients, side by
 side. Binary ops broadcast like NumPy; their backward returns gradients of
@@ -244,21 +245,33 @@ class Erf(Function):
 
 
 class Clip(Function):
-    """clip(x, lo, hi);  dx = g where lo <= x <= hi, else 0 (PyTorch's clamp)."""
+    """clamp(x, lo, hi) = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0
 
-    def forward(self, x, lo=None, hi=None):
+    Bounds may be numbers or tensors (broadcast). Tensor bounds get PyTorch's gradients:
+    dlo = g where x < lo (and lo < hi when both are given), dhi = g where x > hi (or hi < lo:
+    then the output is hi everywhere). At x == lo or x == hi the gradient goes to x.
+    """
+
+    def forward(self, x, lo, hi):
         self.x, self.lo, self.hi = x, lo, hi
         xp = xp_of(x)
         out = x if lo is None else xp.maximum(x, lo)
         return out if hi is None else xp.minimum(out, hi)
 
     def backward(self, g):
+        x, lo, hi = self.x, self.lo, self.hi
+        _, need_lo, need_hi = self.needs_input_grad
         inside = True
-        if self.lo is not None:
-            inside = self.x >= self.lo
-        if self.hi is not None:
-            inside = inside & (self.x <= self.hi)
-        return g * inside
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = inside & (x <= hi)
+        dlo = dhi = None
+        if need_lo:
+            dlo = g * ((x < lo) & (lo < hi) if hi is not None else x < lo)
+        if need_hi:
+            dhi = g * ((x > hi) | (hi < lo) if lo is not None else x > hi)
+        return g * inside, dlo, dhi
 
 
 class Where(Function):
@@ -288,6 +301,46 @@ class Cast(Function):
         return g.astype(self.dtype)
 
 
+class Copysign(Function):
+    """|a| with the sign of b (signed zeros count: copysign(1, -0.0) = -1);
+    da = g * copysign(a, b) / a (0 at a = 0),  db = 0"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = xp_of(a, b).copysign(a, b)
+        return self.out
+
+    def backward(self, g):
+        xp = xp_of(g)
+        need_a, need_b = self.needs_input_grad
+        da = None
+        if need_a:
+            # out / a is +-1; at a == 0 it is 0/0, and PyTorch gives 0 there
+            flips = xp.where(self.out == self.a, 1.0, -1.0)
+            da = g * xp.where(self.a == 0, 0.0, flips)
+        return da, (xp.zeros_like(g) if need_b else None)
+
+
+class Lerp(Function):
+    """start + weight * (end - start);  dstart = g * (1 - weight),  dend = g * weight,  dweight = g * (end - start)
+
+    Computed as PyTorch does, from the nearer end: end - (end - start) * (1 - weight) when
+    |weight| >= 0.5, so lerp(a, b, 1) is exactly b.
+    """
+
+    def forward(self, start, end, weight):
+        self.start, self.end, self.weight = start, end, weight
+        xp = xp_of(start, end, weight)
+        diff = end - start
+        return xp.where(xp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+    def backward(self, g):
+        need_start, need_end, need_weight = self.needs_input_grad
+        w = self.weight
+        return ((g * (1 - w) if need_start else None), (g * w if need_end else None),
+                (g * (self.end - self.start) if need_weight else None))
+
+
 # ---- the functions the Tensor methods and `minigrad.*` call ----------------------------------
 
 
@@ -306,8 +359,14 @@ def mul(a, b) -> Tensor:
     return _binary(Mul, a, b)
 
 
-def div(a, b) -> Tensor:
-    """a / b with broadcasting (true division: integer tensors divide as float32, as PyTorch)."""
+def div(a, b, *, rounding_mode=None) -> Tensor:
+    """a / b with broadcasting (true division: integer tensors divide as float32, as PyTorch);
+    rounding_mode="floor" rounds the quotient toward -inf (a // b), "trunc" toward 0 (integer
+    tensors then stay integers), both with zero gradient."""
+    if rounding_mode is not None:
+        from .rounding import div_rounded
+
+        return div_rounded(a, b, rounding_mode)
     if not _is_float_tensor(a) and not _is_float_tensor(b):
         # No float tensor to set the dtype: integer tensors divide as float32. (An integer
         # tensor next to a float tensor takes the float's dtype in _binary.)
@@ -323,6 +382,42 @@ def _is_float_tensor(x) -> bool:
 def pow(a, b) -> Tensor:
     """a ** b; either may be a Python number."""
     return _binary(Pow, a, b)
+
+
+def square(x: Tensor) -> Tensor:
+    """x * x, elementwise (integers stay integers)."""
+    return mul(x, x)
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    """1 / x, elementwise (integer tensors give float32)."""
+    return div(1.0, _float_tensor("reciprocal", x))
+
+
+def float_power(input, exponent) -> Tensor:
+    """input ** exponent computed in float64, whatever the inputs' dtypes (PyTorch's float_power)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: expected a Tensor among the inputs")
+    input, exponent = (cast(v, np.float64) if isinstance(v, Tensor) else float(v) for v in (input, exponent))
+    return _binary(Pow, input, exponent)
+
+
+def copysign(input, other) -> Tensor:
+    """|input| with the sign of other, elementwise (broadcasts; integer tensors give float32)."""
+    return _binary_float(Copysign, input, other)
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input): linear interpolation; weight is a number or a tensor (broadcast)."""
+    tensors = [t for t in (input, end, weight) if isinstance(t, Tensor)]
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise TypeError(f"lerp: input and end must be Tensors, got {type(input).__name__} and {type(end).__name__}")
+    if any(t.dtype.kind != "f" for t in tensors) or len({t.dtype for t in tensors}) > 1:
+        raise TypeError("lerp: expected floating-point tensors of one dtype, got "
+                        + ", ".join(str(t.dtype) for t in tensors))
+    if not isinstance(weight, Tensor):
+        weight = float(weight)
+    return Lerp.apply(input, end, weight)
 
 
 def maximum(a, b) -> Tensor:
@@ -375,11 +470,47 @@ def _float(x: Tensor) -> Tensor:
     return x if x.dtype.kind in "fc" else cast(x, float32)
 
 
+def _float_tensor(op: str, x) -> Tensor:
+    """The input of a float function: a Tensor (integers become float32), or a clear TypeError."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    return _float(x)
+
+
+def _binary_float(op, a, b) -> Tensor:
+    """A binary float function of two tensors, or a tensor and a Python number: integer tensors
+    take the other tensor's float dtype, or float32 (PyTorch: atan2 of two int tensors is float32)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op.__name__.lower()}: expected a Tensor among the inputs, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+    dtype = a.dtype if _is_float_tensor(a) else b.dtype if _is_float_tensor(b) else float32
+    a = cast(a, dtype) if isinstance(a, Tensor) and a.dtype.kind not in "fc" else a
+    b = cast(b, dtype) if isinstance(b, Tensor) and b.dtype.kind not in "fc" else b
+    return _binary(op, a, b)
+
+
+_PLAIN_BOUNDS = (int, float, type(None))
+
+
 def clip(x: Tensor, min=None, max=None) -> Tensor:
-    """Limit x to [min, max] (either may be None), as PyTorch's clamp."""
+    """Limit x to [min, max], as PyTorch's clamp: either bound may be None, a number or a tensor
+    (broadcast against x; tensor bounds get gradients too). Where min > max the result is max."""
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    return Clip.apply(x, lo=min, hi=max)
+        raise ValueError("clamp: at least one of min and max must be given")
+    if x.dtype.kind == "f" and type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS:
+        return Clip.apply(x, min, max)  # the common case: numbers (or None) around a float tensor
+    bounds = [b if b is None or isinstance(b, Tensor) or type(b) in (int, float, bool) else _operand(b, x)
+              for b in (min, max)]
+    tensors = [t for t in [x] + bounds if isinstance(t, Tensor)]
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if floats:  # PyTorch's promotion: the widest float tensor sets the dtype
+        dtype = np.result_type(*floats)
+    elif any(type(b) is float for b in bounds):
+        dtype = float32  # an integer tensor clamped to a Python float gives float32
+    else:
+        dtype = np.result_type(*[t.dtype for t in tensors])
+    x, lo, hi = (cast(t, dtype) if isinstance(t, Tensor) and t.dtype != dtype else t for t in [x] + bounds)
+    return Clip.apply(x, lo, hi)
 
 
 def where(cond, a, b) -> Tensor:
@@ -430,6 +561,55 @@ def compare(how: str, a: Tensor, b) -> Tensor:
         shape_b = getattr(b_data, "shape", ())
         raise ValueError(f"{how}: shapes {a.shape} and {tuple(shape_b)} cannot be broadcast together") from err
     return Tensor._wrap(xp.asarray(result), False)
+
+
+def isnan(x: Tensor) -> Tensor:
+    """True where x is NaN (a bool tensor; all False for integers)."""
+    return Tensor._wrap(x._xp.isnan(x.data), False)
+
+
+def isinf(x: Tensor) -> Tensor:
+    """True where x is +inf or -inf (a bool tensor)."""
+    return Tensor._wrap(x._xp.isinf(x.data), False)
+
+
+def isposinf(x: Tensor) -> Tensor:
+    """True where x is +inf (a bool tensor)."""
+    return Tensor._wrap(x._xp.isposinf(x.data), False)
+
+
+def isneginf(x: Tensor) -> Tensor:
+    """True where x is -inf (a bool tensor)."""
+    return Tensor._wrap(x._xp.isneginf(x.data), False)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    """True where x is neither NaN nor infinite (a bool tensor)."""
+    return Tensor._wrap(x._xp.isfinite(x.data), False)
+
+
+def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other| elementwise (equal infinities are close; NaN only
+    with equal_nan=True); a bool tensor. Both must have one dtype, as in PyTorch."""
+    other = _operand(other, input)
+    if isinstance(other, Tensor):
+        if other.dtype != input.dtype:
+            raise TypeError(f"isclose: expected both inputs to have the same dtype, got {input.dtype} and "
+                            f"{other.dtype} (convert one with .to(dtype))")
+        other = other.data
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
+    try:
+        result = input._xp.isclose(input.data, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError as err:
+        raise ValueError(f"isclose: shapes {tuple(input.shape)} and {tuple(getattr(other, 'shape', ()))} "
+                         "cannot be broadcast together") from err
+    return Tensor._wrap(input._xp.asarray(result), False)
+
+
+def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when every element of input is close to other's (see isclose): a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
 
 
 _BITWISE = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}

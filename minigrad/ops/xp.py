@@ -15,6 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import elementwise, reduce, shape
+from . import rounding, scan, trig
 from .elementwise import abs, exp, log, maximum, minimum, sqrt  # noqa: F401  (same signatures as NumPy's)
 from .linalg import matmul  # noqa: F401
 
@@ -107,3 +108,48 @@ def split(x: Tensor, indices_or_sections, axis: int = 0) -> list:
 def sum(x: Tensor, axis=None, keepdims: bool = False, dtype=None) -> Tensor:  # noqa: A001
     """Sum over axis, recorded."""
     return reduce.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def sin(x: Tensor) -> Tensor:
+    """sin, recorded."""
+    return trig.sin(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """cos, recorded."""
+    return trig.cos(x)
+
+
+def sinh(x: Tensor) -> Tensor:
+    """sinh, recorded."""
+    return trig.sinh(x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    """cosh, recorded."""
+    return trig.cosh(x)
+
+
+def trunc(x: Tensor) -> Tensor:
+    """Rounded toward 0, recorded (its gradient is 0)."""
+    return rounding.trunc(x)
+
+
+def floor(x: Tensor) -> Tensor:
+    """Rounded toward -inf, recorded (its gradient is 0)."""
+    return rounding.floor(x)
+
+
+def isnan(x: Tensor) -> Tensor:
+    """True where x is NaN (a constant)."""
+    return Tensor._wrap(x._xp.isnan(x.data), False)
+
+
+def cumsum(x: Tensor, axis: int = None, dtype=None) -> Tensor:
+    """Running sum along axis (numpy.cumsum: the flattened x when axis is None), recorded."""
+    return scan.cumsum(x.reshape(-1) if axis is None else x, 0 if axis is None else axis, dtype=dtype)
+
+
+def cumprod(x: Tensor, axis: int = None, dtype=None) -> Tensor:
+    """Running product along axis (numpy.cumprod: the flattened x when axis is None), recorded."""
+    return scan.cumprod(x.reshape(-1) if axis is None else x, 0 if axis is None else axis, dtype=dtype)

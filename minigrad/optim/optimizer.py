@@ -199,7 +199,9 @@ class Optimizer:
                     f"{name}.load_state_dict: param group {g} has {len(saved['params'])} parameters in the state "
                     f"dict but {len(group['params'])} in this optimizer"
                 )
-            missing = [key for key in self.defaults if key not in saved]
+            # A flag added to an optimizer after a checkpoint was written (maximize, amsgrad, ...)
+            # takes its default, as PyTorch's __setstate__ does; any other missing setting is an error.
+            missing = [key for key, value in self.defaults.items() if key not in saved and not isinstance(value, bool)]
             if missing:
                 raise ValueError(
                     f"{name}.load_state_dict: saved param group {g} has no {missing}: was it saved by a different "
@@ -218,7 +220,7 @@ class Optimizer:
 
         self.state = new_state
         for group, saved in zip(self.param_groups, saved_groups):
-            restored = {k: v for k, v in saved.items() if k != "params"}
+            restored = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
             if isinstance(restored.get("betas"), list):
                 restored["betas"] = tuple(restored["betas"])
             group.clear()

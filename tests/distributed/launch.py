@@ -23,6 +23,11 @@ import pytest
 HERE = Path(__file__).resolve().parent
 
 
+# Open MPI's mpiexec refuses to start as root unless told twice (containers and CI machines
+# often run as root); MPICH's ignores these variables.
+ROOT_OK = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"} if os.name == "posix" and os.geteuid() == 0 else {}
+
+
 def mpiexec() -> str | None:
     """The mpiexec next to this Python (the extra's), else one on PATH, else None."""
     beside = Path(sys.executable).parent / "mpiexec"
@@ -52,7 +57,7 @@ class Job:
 def run_ranks(args: list[str], n: int = 2, timeout: float = 120, env: dict | None = None) -> Job:
     """`mpiexec -n n python args...`; kill everything after `timeout` seconds and fail."""
     command = [require_mpi(), "-n", str(n), sys.executable, *args]
-    environment = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **(env or {})}
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", **ROOT_OK, **(env or {})}
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=environment, start_new_session=True, stdin=subprocess.DEVNULL)

@@ -85,6 +85,9 @@ def _where(draw):
 
 def _clip(draw):
     x = tensor(draw, draw(small_shapes), away_from=[-0.5, 0.7])
+    if draw(st.booleans()):  # tensor bounds get gradients too
+        lo, hi = (mg.tensor(np.full(x.shape, v), dtype="float64", requires_grad=True) for v in (-0.5, 0.7))
+        return (lambda x, lo, hi: x.clamp(lo, hi) * (lo + hi)), [x, lo, hi]
     return (lambda x: x.clip(-0.5, 0.7)), [x]
 
 

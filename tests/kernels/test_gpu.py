@@ -61,6 +61,30 @@ def test_matmul_autotune_uses_cupy_timing(cp, rng):
     assert tmm._autotuned().best_config is not None
 
 
+def test_the_autotuner_reads_the_gpus_shared_memory(cp, monkeypatch):
+    """The device's compute capability and opt-in shared memory per block (227 KiB on an
+    H100 or H200), and the TF32 tiles that cannot load there left out before compiling."""
+    import triton
+
+    from kernels.triton import _bridge
+    from kernels.triton import matmul as tmm
+
+    operand = _bridge.pointer(cp.zeros((4, 4), dtype=cp.float32))
+    capability, shared = _bridge.device_limits(operand)
+    props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
+    assert capability == 10 * props["major"] + props["minor"]
+    assert shared >= props["sharedMemPerBlock"]
+    if capability == 90:
+        assert shared == 232448
+    monkeypatch.setenv("MINIGRAD_AUTOTUNE", "full")
+    configs = [triton.Config(dict(BLOCK_M=bm, BLOCK_N=bn, BLOCK_K=bk, GROUP_M=g), num_warps=w,
+                             num_stages=s) for bm, bn, bk, g, w, s in tmm.CONFIGS]
+    kept = {tmm._as_tuple(c) for c in tmm._prune(configs, {"a_ptr": operand}, PRECISION="tf32")}
+    for config in tmm.CONFIGS:
+        fits = tmm.shared_memory_estimate(config, "float32", "tf32", capability) <= shared
+        assert (config in kept) == fits, config
+
+
 def test_matmul_tf32_is_close(cp, rng):
     from kernels.triton import matmul as tmm
 

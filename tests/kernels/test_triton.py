@@ -249,6 +249,22 @@ ATTENTION_SHAPES = [  # B, H, Tq, Tk, D, Dv
 @pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
 @pytest.mark.parametrize("shape", ATTENTION_SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_flash_attention(dtype, causal, shape, rng, device, assert_close):
+    check_attention(shape, dtype, causal, rng, device, assert_close, block_m=16, block_n=16)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])
+@pytest.mark.parametrize("shape", [(1, 1, 70, 70, 128, 128), (1, 1, 45, 100, 128, 128),
+                                   (1, 1, 100, 45, 64, 64)], ids=lambda s: "x".join(map(str, s)))
+def test_flash_attention_with_the_blocks_the_gpu_runs(dtype, causal, shape, rng, device,
+                                                      assert_close):
+    """The default blocks for each dtype and head dim (64x64 in float16 at D=128), with
+    sequences that end inside a block."""
+    check_attention(shape, dtype, causal, rng, device, assert_close)
+
+
+def check_attention(shape, dtype, causal, rng, device, assert_close, **blocks):
+    """Forward and backward against the float64 reference; `blocks` overrides block_m/n."""
     from kernels.triton import attention as tat
 
     b, h, tq, tk, d, dv = shape
@@ -256,8 +272,7 @@ def test_flash_attention(dtype, causal, shape, rng, device, assert_close):
     k = rng.standard_normal((b, h, tk, d)).astype(dtype)
     v = rng.standard_normal((b, h, tk, dv)).astype(dtype)
     do = rng.standard_normal((b, h, tq, dv)).astype(dtype)
-    o, lse = tat.attention_fwd(device.put(q), device.put(k), device.put(v), causal,
-                               block_m=16, block_n=16)
+    o, lse = tat.attention_fwd(device.put(q), device.put(k), device.put(v), causal, **blocks)
     o_ref, lse_ref = reference.attention_fwd(*as64(q, k, v), causal)
     assert o.dtype == dtype
     assert_close(host(o), o_ref, dtype, what="o")
@@ -270,7 +285,7 @@ def test_flash_attention(dtype, causal, shape, rng, device, assert_close):
     assert lse_error <= lse_budget * max(np.linalg.norm(lse_ref), np.linalg.norm(terms)), "lse"
     grads = tat.attention_bwd(*(device.put(a) for a in (q, k, v, o_ref.astype(dtype))),
                               device.put(lse_ref.astype(host(lse).dtype)), device.put(do), causal,
-                              block_m=16, block_n=16)
+                              **blocks)
     refs = reference.attention_bwd(*as64(q, k, v), o_ref, lse_ref, as64(do)[0], causal)
     for name, got, want in zip(("dq", "dk", "dv"), grads, refs):
         if np.linalg.norm(want) < 1e-6:
@@ -285,6 +300,18 @@ def test_flash_attention(dtype, causal, shape, rng, device, assert_close):
             assert not np.isnan(got).any() and np.linalg.norm(got) <= budget * size, name
         else:
             assert_close(host(got), want, dtype, what=name)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("head_dim", [8, 16, 32, 64, 100, 128])
+def test_half_precision_attention_blocks_are_a_warpgroup_tall(dtype, head_dim):
+    """Hopper's wgmma multiplies 64-row tiles per warpgroup: each tl.dot's first dim (BLOCK_M
+    in the forward and dq kernels, BLOCK_N in the dk/dv kernel) must be at least 64, or the
+    kernel falls back to mma.sync (compile_check's matrix column shows which)."""
+    from kernels.triton import attention as tat
+
+    blocks = tat.blocks_for(dtype, head_dim)
+    assert blocks.block_m >= 64 and blocks.block_n >= 64 and blocks.num_warps >= 4
 
 
 @pytest.mark.parametrize("causal", [False, True], ids=["full", "causal"])

@@ -12,13 +12,16 @@ from .helpers import gradient_sequence, make_params, run_minigrad, run_torch
 SHAPES = [(5, 3), (3,), ()]
 
 
-def adam_by_hand(initial, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False):
+def adam_by_hand(initial, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False,
+                 amsgrad=False, maximize=False):
     beta1, beta2 = betas
     params = [a.copy() for a in initial]
     m = [np.zeros_like(a) for a in params]
     v = [np.zeros_like(a) for a in params]
+    v_max = [np.zeros_like(a) for a in params]
     for t, step_grads in enumerate(grads, start=1):
         for i, g in enumerate(step_grads):
+            g = -g if maximize else g
             if decoupled:
                 params[i] = params[i] * (1 - lr * weight_decay)
             else:
@@ -26,7 +29,8 @@ def adam_by_hand(initial, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_d
             m[i] = beta1 * m[i] + (1 - beta1) * g
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
             m_hat = m[i] / (1 - beta1**t)
-            v_hat = v[i] / (1 - beta2**t)
+            v_max[i] = np.maximum(v_max[i], v[i])
+            v_hat = (v_max[i] if amsgrad else v[i]) / (1 - beta2**t)
             params[i] = params[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
     return params
 
@@ -36,8 +40,11 @@ SETTINGS = [
     dict(lr=0.01, betas=(0.8, 0.99)),
     dict(lr=0.01, weight_decay=0.1),
     dict(lr=0.05, betas=(0.0, 0.5), eps=1e-3, weight_decay=0.3),
+    dict(lr=0.02, weight_decay=0.1, amsgrad=True),
+    dict(lr=0.02, maximize=True, weight_decay=0.1),
+    dict(lr=0.03, betas=(0.6, 0.9), amsgrad=True, maximize=True),
 ]
-IDS = ["defaults", "betas", "weight_decay", "everything"]
+IDS = ["defaults", "betas", "weight_decay", "everything", "amsgrad", "maximize", "amsgrad-maximize"]
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=IDS)
@@ -46,7 +53,8 @@ def test_matches_the_formula(name, settings):
     initial, grads = make_params(SHAPES), gradient_sequence(SHAPES, steps=6)
     got, opt = run_minigrad(lambda ps: getattr(mg.optim, name)(ps, **settings), initial, grads)
     hyper = {**opt.defaults, **settings}
-    want = adam_by_hand(initial, grads, decoupled=name == "AdamW", **hyper)
+    hyper["decoupled"] = hyper.pop("decoupled_weight_decay")
+    want = adam_by_hand(initial, grads, **hyper)
     for a, b in zip(got, want):
         # the kernel folds the bias corrections into the step size: equal up to float64 rounding
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

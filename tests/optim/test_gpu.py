@@ -30,7 +30,14 @@ def run(make, device, steps=4):
     lambda ps: mg.optim.Adam(ps, lr=0.01, weight_decay=0.1),
     lambda ps: mg.optim.AdamW(ps, lr=0.01),
     lambda ps: mg.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
-], ids=["Adam", "AdamW", "SGD"])
+    lambda ps: mg.optim.Adam(ps, lr=0.01, amsgrad=True, maximize=True),
+    lambda ps: mg.optim.RMSprop(ps, lr=0.01, momentum=0.9, centered=True, weight_decay=0.01),
+    lambda ps: mg.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    lambda ps: mg.optim.Adadelta(ps, weight_decay=0.01),
+    lambda ps: mg.optim.NAdam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+    lambda ps: mg.optim.RAdam(ps, lr=0.01, weight_decay=0.01),
+    lambda ps: mg.optim.Adamax(ps, lr=0.01, maximize=True),
+], ids=["Adam", "AdamW", "SGD", "Adam-amsgrad", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax"])
 def test_updates_on_the_gpu_equal_the_cpu(make):
     gpu, opt = run(make, "cuda")
     cpu, _ = run(make, "cpu")

@@ -25,7 +25,8 @@ def train(opt, params, grads):
 def test_defaults_fill_every_group():
     a, b = fresh_params()
     opt = mg.optim.Adam([{"params": [a], "lr": 0.5}, {"params": b, "name": "bias"}], lr=0.01, eps=1e-6)
-    assert opt.param_groups[0] == {"params": [a], "lr": 0.5, "betas": (0.9, 0.999), "eps": 1e-6, "weight_decay": 0.0}
+    assert opt.param_groups[0] == {"params": [a], "lr": 0.5, "betas": (0.9, 0.999), "eps": 1e-6, "weight_decay": 0.0,
+                                   "amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
     assert opt.param_groups[1]["params"] == [b] and opt.param_groups[1]["lr"] == 0.01
     assert opt.param_groups[1]["name"] == "bias"  # extra keys are kept
 

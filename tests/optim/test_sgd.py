@@ -10,12 +10,12 @@ from .helpers import gradient_sequence, make_params, run_minigrad, run_torch
 SHAPES = [(3, 4), (4,), ()]
 
 
-def sgd_by_hand(initial, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+def sgd_by_hand(initial, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
     params = [a.copy() for a in initial]
     buffers = [None] * len(params)
     for step_grads in grads:
         for i, g in enumerate(step_grads):
-            d = g + weight_decay * params[i]
+            d = (-g if maximize else g) + weight_decay * params[i]
             if momentum:
                 if buffers[i] is None:
                     buffers[i] = d.copy()
@@ -33,6 +33,7 @@ SETTINGS = [
     dict(lr=0.05, momentum=0.8, nesterov=True),
     dict(lr=0.1, weight_decay=0.01),
     dict(lr=0.02, momentum=0.9, weight_decay=0.05, nesterov=True),
+    dict(lr=0.05, momentum=0.7, dampening=0.2, weight_decay=0.1, maximize=True),
 ]
 
 
@@ -102,9 +103,11 @@ def test_step_leaves_the_gradient_untouched_and_skips_params_without_one():
     assert q not in opt.state or not opt.state[q]
 
 
-def test_sgd_needs_a_learning_rate():
-    with pytest.raises(TypeError, match="lr"):
-        mg.optim.SGD([mg.zeros(2, requires_grad=True)])
+def test_sgd_default_learning_rate_is_torchs():
+    torch = pytest.importorskip("torch")
+    ours = mg.optim.SGD([mg.zeros(2, requires_grad=True)])
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)])
+    assert ours.defaults["lr"] == theirs.defaults["lr"] == 1e-3
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -1,6 +1,6 @@
 """Every tutorial in docs/ runs as a doctest, so the tutorials stay true.
 
-Tutorials 1-3 run in this process. The Triton tutorial runs in a fresh Python process
+Tutorials 1-3 and 5 run in this process. The Triton tutorial runs in a fresh Python process
 with TRITON_INTERPRET=1 set before anything imports Triton: the variable is read when
 kernels are decorated, so in a process where compiled kernels were already imported
 (a GPU machine) setting it later would not take effect.
@@ -27,7 +27,8 @@ NEEDS = {  # tutorial -> modules it needs, beyond NumPy
     "tutorial_2_mlp_digits.md": ["minigrad.nn", "minigrad.optim", "minigrad.data"],
     "tutorial_3_attention_gpt.md": ["minigrad.nn", "minigrad.optim"],
     "tutorial_4_triton_kernel.md": ["triton", "torch"],
-    "tutorial_5_recurrent.md": ["minigrad.nn"],
+    "tutorial_5_keras.md": ["minigrad.keras", "sklearn"],
+    "tutorial_7_recurrent.md": ["minigrad.nn"],
 }
 
 
