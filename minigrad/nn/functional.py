@@ -19,6 +19,8 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.index import one_hot
+from ..ops.movement import pad
 from ..random import uniform
 from ..tensor import Tensor
 from . import composite
@@ -37,6 +39,7 @@ __all__ = [
     "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "layer_norm",
     "scaled_dot_product_attention", "self_attention", "embedding",
 ]
+__all__ += ["pad", "one_hot"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -107,3 +107,17 @@ def split(x: Tensor, indices_or_sections, axis: int = 0) -> list:
 def sum(x: Tensor, axis=None, keepdims: bool = False, dtype=None) -> Tensor:  # noqa: A001
     """Sum over axis, recorded."""
     return reduce.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def flip(x: Tensor, axis) -> Tensor:
+    """Reversed along axis (an int or a tuple), recorded."""
+    from .movement import flip as flip_
+
+    return flip_(x, axis)
+
+
+def roll(x: Tensor, shift, axis) -> Tensor:
+    """Shifted cyclically along axis, recorded."""
+    from .movement import roll as roll_
+
+    return roll_(x, shift, axis)
