@@ -215,14 +215,16 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end, both included (float32 by default).
 
-    As PyTorch computes them: step = (end - start) / (steps - 1) in the result's dtype (float64
-    for an integer dtype), the first half counted up from start and the second half down from end,
-    so both ends are exact.
+    As PyTorch computes them: step = (end - start) / (steps - 1) in the result's dtype (for an
+    integer dtype: the ends made integers, the step in float64, the values truncated), the first
+    half counted up from start and the second half down from end, so both ends are exact.
     """
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     dtype = as_dtype(dtype) or float32
     work = np.dtype(np.float64) if dtype.kind in "iu" else dtype
+    if dtype.kind in "iu":  # the ends are converted to the integer type first (toward zero)
+        start, end = int(start), int(end)
     start_, end_ = work.type(start), work.type(end)
     i = np.arange(steps)
     if steps == 1:
