@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> float:
         model.train()
         inputs, targets = training_batch(rng, args.batch_size, args.min_len, args.max_len)
         logits = model(mg.tensor(inputs, device=device))
-        loss = F.cross_entropy(logits, mg.tensor(targets, device=device), ignore_index=IGNORE)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), mg.tensor(targets, device=device).view(-1),
+                               ignore_index=IGNORE)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

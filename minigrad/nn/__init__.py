@@ -10,6 +10,8 @@
     layers.py      Linear, LayerNorm, Embedding, Dropout, ReLU, GELU, Tanh, Sigmoid
     attention.py   MultiheadAttention, TransformerBlock
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
+    loss.py        CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, ... (modules)
+    init.py        nn.init: uniform_, normal_, xavier_*, kaiming_*, trunc_normal_, orthogonal_, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
     composite.py   the same ops composed of engine primitives (the oracle, and the masked paths)
 """
@@ -18,9 +20,14 @@ from . import composite, functional, fused
 from .attention import MultiheadAttention, TransformerBlock
 from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, Tanh
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+from . import init
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
     "Linear", "LayerNorm", "Embedding", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
     "MultiheadAttention", "TransformerBlock", "functional", "fused", "composite",
 ]
+__all__ += ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
+            "HuberLoss", "KLDivLoss", "init"]

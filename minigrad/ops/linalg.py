@@ -63,7 +63,7 @@ def matmul(a, b) -> Tensor:
 
 class Einsum(Function):
     """einsum(subscripts, *operands), contracted in the order numpy.einsum(optimize=True) picks;
-    d operand_k = einsum of g with the other operands, giving operand_k's subscripts
+    dx_k = einsum of g with the other operands, giving operand k's subscripts
 
     The subscripts are explicit ("ij,jk->ik", no "..."). In operand k's gradient an index that
     k repeats (a diagonal, "ii") gets a fresh name tied to the first by an identity matrix, and an

@@ -51,7 +51,8 @@ class Scatter(Function):
 class ScatterReduce(Function):
     """out_j = reduce(x_j if include_self, src_i for every i whose index points at j) along axis
     (torch.scatter_reduce with reduce in sum, prod, mean, amax, amin);
-    dx, dsrc: see the module docstring (each a gather, a scatter_reduce or a mask of g)"""
+    dx_j = g_j d out_j / d x_j,  dsrc_i = g_j d out_j / d src_i at i's target j (sum: 1; mean: 1 / N_j;
+    prod: the product of the other factors; amax/amin: 1 / the number of tied winners, 0 for the others)"""
 
     def forward(self, x, index, src, axis, reduce, include_self):
         self.x, self.index, self.src = x, index, src
