@@ -312,7 +312,9 @@ def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_
     are composed of recorded ops (composite.py).
     """
     op = "cross_entropy"
-    reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    _check_reduction(op, reduction)
     _check_float_tensor(op, "input", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
