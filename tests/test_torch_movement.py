@@ -196,6 +196,20 @@ def test_index_select_masked_select_nonzero(data):
     _check(lambda lib, t: lib.argwhere(t), ints, grad=False)
 
 
+@settings(**_SETTINGS)
+@given(data=st.data())
+def test_take_along_dim_and_gather(data):
+    x = _data(data.draw)
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = list(x.shape)
+    shape[dim] = data.draw(st.integers(1, 4))
+    index = rng.integers(0, x.shape[dim], size=shape)
+    _check(lambda lib, t: lib.take_along_dim(t, lib.tensor(index), dim), x)
+    _check(lambda lib, t: t.gather(dim, lib.tensor(index)), x)
+    _check(lambda lib, t: lib.take_along_dim(t, lib.tensor(index.reshape(-1)[:3])), x)
+    _check(lambda lib, t: lib.take_along_dim(t, lib.tensor(np.argsort(x, axis=dim)), dim=dim), x)
+
+
 def test_nonzero_of_a_0d_tensor():
     for value in (0.0, 2.0):
         _check(lambda lib, t: lib.nonzero(t), np.array(value), grad=False)
@@ -394,6 +408,8 @@ def test_einsum_errors_name_the_op():
         mg.einsum("ijk->i", mg.zeros(2, 2))
     with pytest.raises(TypeError, match="einsum: all operands need the same dtype"):
         mg.einsum("i,i", mg.zeros(2), mg.zeros(2, dtype="float64"))
+    with pytest.raises(TypeError, match="einsum: the first argument must be the equation"):
+        mg.einsum(mg.zeros(2), [0], mg.zeros(2), [0])
     with pytest.raises(ValueError, match="Einsum"):
         mg.einsum("ij,jk", mg.zeros(2, 3), mg.zeros(4, 2))
 

@@ -138,6 +138,9 @@ def einsum(equation: str, *operands) -> Tensor:
     between operands). The operands may also come as one list. Contracted in the order NumPy's
     optimize=True picks, so a chain of products runs as matrix multiplications.
     """
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the first argument must be the equation, a string such as 'ij,jk->ik', got "
+                        f"{type(equation).__name__} (PyTorch's sublist form is not supported)")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands or not all(isinstance(x, Tensor) for x in operands):
