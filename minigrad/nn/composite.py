@@ -66,7 +66,8 @@ def nll(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, 
         return losses
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() / w.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # every element ignored: nan, as PyTorch
+        return losses.sum() / w.sum()
 
 
 def cross_entropy_weighted(input: Tensor, target: Tensor, weight: Tensor, ignore_index: int, reduction: str,
@@ -84,7 +85,8 @@ def cross_entropy_weighted(input: Tensor, target: Tensor, weight: Tensor, ignore
     smooth = -(logp * weight).sum(axis=-1) * kept
     if reduction == "mean":
         safe = Tensor._wrap(input._xp.where(valid, target.data, 0), False)
-        smooth = smooth.sum() / (weight[safe] * kept).sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smooth = smooth.sum() / (weight[safe] * kept).sum()
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1.0 - label_smoothing) * loss + (label_smoothing / logp.shape[-1]) * smooth
