@@ -20,11 +20,11 @@ import numpy as np
 
 from ..creation import tensor
 from ..ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
+from ..random import uniform
 from ..ops.elementwise import where
 from ..ops.index import one_hot
 from ..ops.movement import pad
 from ..ops.shape import movedim
-from ..random import uniform
 from ..tensor import Tensor
 from . import composite
 from .fused import (
