@@ -11,6 +11,8 @@
     activation.py  ReLU, GELU, Tanh, Sigmoid, SiLU, LeakyReLU, ELU, ..., Softmax, GLU, PReLU
     attention.py   MultiheadAttention, TransformerBlock
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
+    loss.py        CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, ... (modules)
+    init.py        nn.init: uniform_, normal_, xavier_*, kaiming_*, trunc_normal_, orthogonal_, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
     composite.py   the same ops composed of engine primitives (the oracle, and the masked paths)
 """
@@ -21,6 +23,9 @@ from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, 
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .activation import (CELU, ELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
                          Mish, PReLU, ReLU6, SiLU, Softmax, Softmin, Softplus, Softsign)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+from . import init
 
 __all__ = [
     "Module", "Parameter", "ModuleList", "ModuleDict", "Sequential",
@@ -31,3 +36,5 @@ __all__ += [
     "SiLU", "Mish", "LeakyReLU", "ELU", "CELU", "SELU", "Softplus", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish",
     "LogSigmoid", "Softsign", "Softmax", "LogSoftmax", "Softmin", "GLU", "PReLU",
 ]
+__all__ += ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
+            "HuberLoss", "KLDivLoss", "init"]
