@@ -67,6 +67,7 @@ class FusedCrossEntropy(Function):
 
     @staticmethod
     def composite(logits, targets, ignore_index, label_smoothing, reduction):
+        """The same loss from recorded ops (composite.py), for higher-order gradients."""
         return twins.cross_entropy_composite(logits, Tensor._wrap(targets, False), reduction=reduction,
                                              ignore_index=ignore_index, label_smoothing=label_smoothing)
 
@@ -200,6 +201,7 @@ class EmbeddingLookup(Function):
 
     @staticmethod
     def composite(weight, indices):
+        """weight[indices] through the engine's indexing, for higher-order gradients."""
         return twins.embedding_composite(Tensor._wrap(indices, False), weight)
 
     def forward(self, weight, indices):

@@ -64,6 +64,7 @@ class Module:
         self.training = True
 
     def forward(self, *args, **kwargs):
+        """What the module computes; every subclass defines it, and module(x) calls it."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
@@ -355,12 +356,14 @@ class ModuleList(Module):
         return [(str(i), m) for i, m in enumerate(self._items)]
 
     def append(self, module: Module) -> "ModuleList":
+        """Add a module at the end."""
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: expected a Module, got {type(module).__name__}")
         self._items.append(module)
         return self
 
     def extend(self, modules) -> "ModuleList":
+        """Add several modules at the end, in order."""
         for m in modules:
             self.append(m)
         return self
@@ -407,12 +410,15 @@ class ModuleDict(Module):
         return iter(self._items)
 
     def keys(self):
+        """The names, in insertion order."""
         return self._items.keys()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._items.values()
 
     def items(self):
+        """(name, module) pairs, in insertion order."""
         return self._items.items()
 
 
