@@ -180,7 +180,8 @@ def _train_step(model, optimizer, xs, ys, after_backward=None):
         i = position[0] % len(xs)
         position[0] += 1
         optimizer.zero_grad()
-        F.cross_entropy(model(xs[i]), ys[i]).backward()
+        logits = model(xs[i])  # [N, C] for the MLP, [B, T, C] for the GPT: one row per prediction
+        F.cross_entropy(logits.view(-1, logits.shape[-1]), ys[i].view(-1)).backward()
         if after_backward is not None:
             after_backward()
         optimizer.step()

@@ -264,7 +264,8 @@ def compare_training(ctx: Context, name: str, size: str, build, data, optimizer_
     xs = [mg.tensor(x, device=device) for x in xs_np]
     ys = [mg.tensor(y, device=device) for y in ys_np]
     opt = getattr(optim, optimizer_name)(model.parameters(), **hyper)
-    loss_fn = lambda logits, targets: F.cross_entropy(logits, targets)  # noqa: E731
+    loss_fn = lambda logits, targets: F.cross_entropy(  # noqa: E731
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
     minigrad_step = _stepper(model, opt, loss_fn, xs, ys)
     n_params = sum(p.size for p in model.parameters())
 

@@ -123,8 +123,7 @@ class GPT(nn.Module):
             x = block(x)
         x = self.ln_f(x)
         logits = x @ self.tok_emb.weight.T  # weight tying: [B, T, C] @ [C, V]
-        # one row per position: [B * T, V] logits against [B * T] targets (the classes-last layout of nanoGPT)
-        loss = None if targets is None else F.cross_entropy(logits.reshape(b * t, -1), targets.reshape(b * t))
+        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
         return logits, loss
 
     def generate(self, idx: np.ndarray, max_new_tokens: int, rng: np.random.Generator,

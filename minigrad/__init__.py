@@ -25,6 +25,14 @@ from .ops.activation import gelu, log_softmax, relu, sigmoid, softmax, tanh
 from .ops.elementwise import (abs, add, cast, clip, div, erf, exp, log, maximum, minimum, mul, pow, sign, sqrt, sub,
                               where)
 from .ops.index import gather, scatter_add, take_along_dim
+from .ops.index import (argwhere, index_add, index_copy, index_fill, index_select, masked_scatter, masked_select,
+                        nonzero, where)  # where(condition) alone: nonzero(condition, as_tuple=True)
+from .ops.diagonal import diag, diag_embed, diagonal, tril, triu
+from .ops.movement import flip, fliplr, flipud, meshgrid, repeat_interleave, roll, tile
+from .ops.scatter import scatter, scatter_reduce
+from .ops.linalg import addmm, bmm, dot, einsum, mm, mv, outer
+from .creation import (bernoulli, empty, empty_like, full_like, linspace, logspace, multinomial, normal, rand_like,
+                       randint_like, randn_like, randperm)
 from .ops.linalg import matmul
 from .ops.reduce import all, amax, amin, any, argmax, argmin, max, mean, min, sum, var
 from .ops.shape import (broadcast_to, clone, concatenate, flatten, movedim, permute, reshape, split, squeeze, stack,
@@ -37,6 +45,7 @@ from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .ops.sort import argsort, kthvalue, median, mode, msort, sort, topk
 from .ops.special import erfc, exp2, expm1, log1p, log2, log10, logaddexp, logaddexp2, rsqrt
 from .ops.trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos, cosh, hypot, sin, sinh, tan
+from .ops.shape import chunk, narrow
 from .random import manual_seed
 from .tensor import Tensor, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 
@@ -48,6 +57,7 @@ swapdims = swapaxes
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 divide = div
+ger = outer
 float = float32  # noqa: A001  (mg.float, as torch.float)
 double = float64
 half = float16

@@ -523,6 +523,12 @@ class Tensor:
     def __itruediv__(self, other):
         return self._arith_inplace("/=", operator.itruediv, other)
 
+    def __ifloordiv__(self, other):
+        return self._arith_inplace("//=", operator.ifloordiv, other)
+
+    def __imod__(self, other):
+        return self._arith_inplace("%=", operator.imod, other)
+
     def add_(self, other, alpha=1) -> "Tensor":
         """self += alpha * other, in place."""
         return self.__iadd__(other if alpha == 1 else other * alpha)
@@ -540,8 +546,10 @@ class Tensor:
         return self.__itruediv__(other)
 
     def clamp_(self, min=None, max=None) -> "Tensor":
-        """Limit the values to [min, max] in place."""
-        done = self._inplace("clamp_", lambda a: self._xp.clip(a, min, max, out=a))
+        """Limit the values to [min, max] (numbers or tensors) in place."""
+        lo, hi = (b.data if isinstance(b, Tensor) else b for b in (min, max))
+        bound = min if isinstance(min, Tensor) and min.requires_grad else max
+        done = self._inplace("clamp_", lambda a: self._xp.clip(a, lo, hi, out=a), bound)
         return done if done is not None else self._record_inplace(self.clamp(min, max))
 
     def fill_(self, value) -> "Tensor":
@@ -709,7 +717,7 @@ from . import autograd as _autograd  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 _INPLACE_OPS = {"+=": _ops.elementwise.add, "-=": _ops.elementwise.sub, "*=": _ops.elementwise.mul,
-                "/=": _ops.elementwise.div}
+                "/=": _ops.elementwise.div, "//=": _ops.rounding.floor_divide, "%=": _ops.rounding.remainder}
 
 # Methods that only call an op: Tensor.<name>(self, ...) is ops.<family>.<function>(self, ...).
 # Each op function takes the tensor first, so it serves as the method as it is.

@@ -143,3 +143,19 @@ def test_clone_is_a_differentiable_copy():
     assert x.tolist() == [1.0, 2.0]
     (x.clone() * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_clamp_with_tensor_bounds_and_floor_division_in_place_match_pytorch():
+    x, tx = mg.tensor([1.0, 5.0, -3.0]), torch.tensor([1.0, 5.0, -3.0])
+    x.clamp_(mg.tensor([0.0, 0.0, -1.0]), mg.tensor([2.0, 3.0, 0.0]))
+    tx.clamp_(torch.tensor([0.0, 0.0, -1.0]), torch.tensor([2.0, 3.0, 0.0]))
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    a, ta = mg.tensor([7, -7]), torch.tensor([7, -7])
+    same = a
+    a //= 2
+    ta //= 2
+    assert a is same and a._version == 1 and a.tolist() == ta.tolist()
+    b, tb = mg.tensor([7.5, -7.5]), torch.tensor([7.5, -7.5])
+    b %= 2
+    tb %= 2
+    np.testing.assert_array_equal(b.numpy(), tb.numpy())

@@ -260,6 +260,7 @@ class Function:
 
     @property
     def name(self) -> str:
+        """The op's name (its class name), as the registry and error messages show it."""
         return type(self).__name__
 
     @classmethod

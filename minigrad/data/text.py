@@ -44,6 +44,7 @@ class CharDataset:
 
     @property
     def vocab_size(self) -> int:
+        """The number of distinct characters."""
         return len(self.chars)
 
     def encode(self, text: str) -> list[int]:

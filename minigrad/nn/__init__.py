@@ -14,6 +14,8 @@
     transformer.py TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, ..., Transformer
     utils/rnn.py   PackedSequence, pack_padded_sequence, pad_packed_sequence, pad_sequence
     functional.py  F.linear, F.cross_entropy, F.layer_norm, F.scaled_dot_product_attention, ...
+    loss.py        CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, ... (modules)
+    init.py        nn.init: uniform_, normal_, xavier_*, kaiming_*, trunc_normal_, orthogonal_, ...
     fused.py       the fused ops (one graph node each, computed by `kernels`)
     composite.py   the same ops composed of engine primitives (the oracle, and the masked paths)
 """
@@ -24,6 +26,9 @@ from .layers import GELU, Dropout, Embedding, LayerNorm, Linear, ReLU, Sigmoid, 
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .activation import (CELU, ELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
                          Mish, PReLU, ReLU6, SiLU, Softmax, Softmin, Softplus, Softsign)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+from . import init
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
@@ -40,3 +45,5 @@ __all__ += [
     "SiLU", "Mish", "LeakyReLU", "ELU", "CELU", "SELU", "Softplus", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish",
     "LogSigmoid", "Softsign", "Softmax", "LogSoftmax", "Softmin", "GLU", "PReLU",
 ]
+__all__ += ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
+            "HuberLoss", "KLDivLoss", "init"]

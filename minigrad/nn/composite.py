@@ -18,6 +18,8 @@ import numpy as np
 
 from .. import ops
 from ..creation import arange
+from ..ops.index import take_along_dim
+from ..ops.shape import movedim
 from ..tensor import Tensor
 
 
@@ -47,6 +49,66 @@ def cross_entropy_composite(logits: Tensor, targets: Tensor, reduction: str = "m
     if reduction == "sum":
         return losses.sum()
     return losses.sum() / float(valid.sum())
+
+
+def nll(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:
+    """-w_t logp[..., t] for log-probabilities logp [..., C] (classes last) and targets [...];
+    0 where t == ignore_index; "mean" divides by the summed w_t of the elements kept."""
+    t = target.data
+    valid = t != ignore_index
+    safe = logp._xp.where(valid, t, 0)
+    picked = take_along_dim(logp, Tensor._wrap(safe[..., None], False), -1).squeeze(-1)
+    w = Tensor._wrap(valid.astype(logp.dtype), False)
+    if weight is not None:
+        w = weight[Tensor._wrap(safe, False)] * w
+    losses = -picked * w
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # every element ignored: nan, as PyTorch
+        return losses.sum() / w.sum()
+
+
+def cross_entropy_weighted(input: Tensor, target: Tensor, weight: Tensor, ignore_index: int, reduction: str,
+                           label_smoothing: float) -> Tensor:
+    """Cross-entropy with class weights w (classes on dim 1 of input, or dim 0 unbatched):
+        (1 - s) nll(log p) + (s / C) (-sum_j w_j log p_j),
+    both terms 0 on ignored elements and, for "mean", divided by the summed w_t (PyTorch's rule)."""
+    class_axis = 1 if input.ndim > 1 else 0
+    logp = movedim(ops.activation.log_softmax(input, dim=class_axis), class_axis, -1)
+    loss = nll(logp, target, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return loss
+    valid = target.data != ignore_index
+    kept = Tensor._wrap(valid.astype(input.dtype), False)
+    smooth = -(logp * weight).sum(axis=-1) * kept
+    if reduction == "mean":
+        safe = Tensor._wrap(input._xp.where(valid, target.data, 0), False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smooth = smooth.sum() / (weight[safe] * kept).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1.0 - label_smoothing) * loss + (label_smoothing / logp.shape[-1]) * smooth
+
+
+def cross_entropy_probabilities(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                                label_smoothing: float) -> Tensor:
+    """Cross-entropy against class probabilities q (the input's shape, classes on dim 1):
+    -sum_j w_j q_j log p_j per element, q smoothed to (1 - s) q + s / C; "mean" averages over the
+    elements (not over the weights)."""
+    class_axis = 1 if input.ndim > 1 else 0
+    classes = input.shape[class_axis]
+    logp = ops.activation.log_softmax(input, dim=class_axis)
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / classes
+    terms = logp * target
+    if weight is not None:
+        terms = terms * weight.reshape((classes,) + (1,) * (input.ndim - class_axis - 1))
+    losses = -terms.sum(axis=class_axis)
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
 
 
 def layer_norm_composite(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -124,3 +186,4 @@ def bce_with_logits_composite(logits: Tensor, targets: Tensor, pos_weight: Tenso
     softplus_neg = ops.elementwise.where(positive, (1.0 + (-x_pos).exp()).log(), (1.0 + x_neg.exp()).log() - x_neg)
     weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * targets
     return (1.0 - targets) * logits + weight * softplus_neg
+

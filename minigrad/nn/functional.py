@@ -1,19 +1,20 @@
 """minigrad.nn.functional (import as F): layers and losses as plain functions of tensors.
 
     import minigrad.nn.functional as F
-    loss = F.cross_entropy(logits, targets)            # logits [B, T, C], targets [B, T]
+    loss = F.cross_entropy(logits, targets)            # logits [N, C], targets [N], as PyTorch
     y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
 These check their arguments (errors name the function, the shapes and the
 dtypes), then call one fused op from fused.py where one covers the case, or the
 composite of engine primitives from composite.py where none does (attention
-with a mask or dropout). Semantics follow PyTorch's functions of the same names,
-except that NumPy's `axis` replaces `dim`.
+with a mask or dropout, class weights). Semantics and arguments follow PyTorch's
+functions of the same names.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -23,9 +24,14 @@ from ..ops.activation import (celu, elu, glu, hardsigmoid, hardswish, hardtanh, 
                               relu6, selu, silu, softmin, softplus, softsign)
 from ..ops.recurrent import gru_cell, lstm_cell, recurrence, rnn_relu_cell, rnn_tanh_cell
 from ..random import uniform
+from ..ops.elementwise import where
+from ..ops.index import one_hot
+from ..ops.movement import pad
+from ..ops.shape import movedim
 from ..tensor import Tensor
 from . import composite
 from .fused import (
+    BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
     EmbeddingLookup,
     FusedAttention,
@@ -41,6 +47,8 @@ __all__ = [
     "scaled_dot_product_attention", "self_attention", "embedding",
     "recurrence", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell",
 ]
+__all__ += ["pad", "one_hot", "nll_loss", "binary_cross_entropy", "l1_loss", "smooth_l1_loss", "huber_loss",
+            "kl_div"]
 
 __all__ += [
     "silu", "leaky_relu", "elu", "selu", "celu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
@@ -279,80 +287,257 @@ def self_attention(qkv: Tensor, num_heads: int, causal: bool = False, scale: flo
 # ---- losses ------------------------------------------------------------------------------------
 
 
-def cross_entropy(logits: Tensor, targets, reduction: str = "mean", ignore_index: int = -100,
-                  label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits and integer class targets, as PyTorch's F.cross_entropy.
+def _legacy_reduction(op: str, size_average, reduce, reduction: str) -> str:
+    """PyTorch's deprecated size_average/reduce pair as a reduction (with PyTorch's warning)."""
+    if size_average is None and reduce is None:
+        _check_reduction(op, reduction)
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"{op}: size_average and reduce are deprecated, use reduction={reduction!r} instead", stacklevel=3)
+    return reduction
 
-    Shapes: the classes are on the LAST axis. logits [N, C] with targets [N], or,
-    for sequence models, logits [B, T, C] with targets [B, T] (any [..., C] with
-    targets [...]). This differs from PyTorch for inputs of more than 2 dims, where
-    PyTorch wants the classes on axis 1 ([N, C, d1, ...]); here the GPT layout
-    needs no transpose. targets must have shape logits.shape[:-1] and an integer dtype.
 
-    Per row: loss = (1 - s)(-log p_t) + s * mean_j(-log p_j) with s = label_smoothing;
-    rows whose target equals ignore_index get 0. reduction "mean" divides the sum
-    by the number of rows that are not ignored (nan when all are), "sum" sums,
-    "none" returns the per-row losses [...].
+def _class_weight(op: str, weight, input: Tensor, classes: int):
+    """weight, if given, as a float tensor of one value per class on input's device."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Tensor):
+        weight = tensor(weight, dtype=input.dtype, device=input.device)
+    if tuple(weight.shape) != (classes,) or weight.dtype != input.dtype:
+        raise ValueError(f"{op}: weight must hold one {input.dtype} value per class ({classes}), got {_describe(weight)}")
+    return weight
 
-    One fused op: log-softmax, the pick and the reduction in one forward/backward.
+
+def _check_targets(op: str, target: Tensor, classes: int, ignore_index: int) -> None:
+    """Class indices in [0, classes), or ignore_index: an IndexError naming the first bad one."""
+    data = target.data
+    bad = ((data < 0) | (data >= classes)) & (data != ignore_index)
+    if bool(bad.any()):
+        value = int(data[bad].reshape(-1)[0])
+        raise IndexError(f"{op}: target {value} is out of range for {classes} classes")
+
+
+def _class_layout(op: str, input: Tensor, target: Tensor) -> None:
+    """input [N, C, d1, ...] (or [C]) against class-index targets [N, d1, ...] (or 0-d)."""
+    expected = tuple(input.shape[:1] + input.shape[2:]) if input.ndim >= 2 else ()
+    if input.ndim == 0 or tuple(target.shape) != expected:
+        raise ValueError(
+            f"{op}: the classes are on dim 1 of the input ([N, C] or [N, C, d1, ...], or [C] unbatched), so "
+            f"the class-index target must have shape {expected}; got input {_describe(input)} and target "
+            f"{_describe(target)} (for logits [B, T, C] write {op}(logits.view(-1, C), targets.view(-1)))"
+        )
+
+
+def cross_entropy(input: Tensor, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits and targets, as PyTorch's F.cross_entropy.
+
+    Shapes: the classes are on dim 1. input [N, C] with class indices target [N], or
+    [N, C, d1, ...] with target [N, d1, ...] (or [C] with a 0-d target). A language model's
+    logits [B, T, C] go in as F.cross_entropy(logits.view(-1, C), targets.view(-1)).
+    A float target of the input's shape holds class probabilities instead of indices.
+
+    Per element, with p = softmax over the classes, s = label_smoothing and w = weight:
+        loss = -(1 - s) w_t log p_t - (s / C) sum_j w_j log p_j      (class-index targets)
+        loss = -sum_j w_j q_j log p_j,  q = (1 - s) target + s / C    (probability targets)
+    Elements whose target is ignore_index get 0. "mean" divides the sum by the summed weight
+    w_t of the elements not ignored (their count without weight; nan when all are ignored), or
+    for probability targets by the number of elements; "sum" sums; "none" keeps [N, d1, ...].
+
+    Class-index targets without weight run as one fused op (log-softmax, pick and reduction in
+    one forward and backward; a class dim that is not last is moved there first); the others
+    are composed of recorded ops (composite.py).
     """
     op = "cross_entropy"
-    _check_float_tensor(op, "logits", logits)
-    targets = _as_index_tensor(op, "targets", targets, logits)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(op, size_average, reduce, reduction)
     _check_reduction(op, reduction)
-    if logits.ndim == 0 or tuple(targets.shape) != tuple(logits.shape[:-1]):
-        raise ValueError(
-            f"{op}: targets must have shape logits.shape[:-1] (classes on the last axis); "
-            f"got logits {_describe(logits)} and targets {_describe(targets)}"
-        )
+    _check_float_tensor(op, "input", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return FusedCrossEntropy.apply(
-        logits, targets.data, ignore_index=int(ignore_index), label_smoothing=float(label_smoothing),
-        reduction=reduction,
-    )
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        if target.shape != input.shape or target.dtype != input.dtype:
+            raise ValueError(f"{op}: a probability target must have the input's shape and dtype, got input "
+                             f"{_describe(input)} and target {_describe(target)}")
+        weight = _class_weight(op, weight, input, input.shape[1 if input.ndim > 1 else 0])
+        return composite.cross_entropy_probabilities(input, target, weight, reduction, float(label_smoothing))
+    target = _as_index_tensor(op, "target", target, input)
+    _class_layout(op, input, target)
+    if weight is None:
+        logits = input if input.ndim <= 2 else movedim(input, 1, -1)  # the kernels want the classes last
+        return FusedCrossEntropy.apply(logits, target.data, ignore_index=int(ignore_index),
+                                       label_smoothing=float(label_smoothing), reduction=reduction)
+    classes = input.shape[1 if input.ndim > 1 else 0]
+    _check_targets(op, target, classes, ignore_index)
+    return composite.cross_entropy_weighted(input, target, _class_weight(op, weight, input, classes),
+                                            int(ignore_index), reduction, float(label_smoothing))
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, targets: Tensor, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
-    """-[w y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] computed stably from the logits x.
+def nll_loss(input: Tensor, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: -w_t input[n, t] for log-probabilities input [N, C] (or [N, C, d1, ...],
+    or [C]) and class indices target [N] ([N, d1, ...], 0-d); what cross_entropy computes after its
+    log_softmax. Reductions as cross_entropy's ("mean" divides by the summed weight w_t)."""
+    op = "nll_loss"
+    reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    _check_float_tensor(op, "input", input)
+    target = _as_index_tensor(op, "target", target, input)
+    _class_layout(op, input, target)
+    class_axis = 1 if input.ndim > 1 else 0
+    _check_targets(op, target, input.shape[class_axis], ignore_index)
+    weight = _class_weight(op, weight, input, input.shape[class_axis])
+    return composite.nll(movedim(input, class_axis, -1), target, weight, int(ignore_index), reduction)
 
-    targets y are floats in [0, 1] with the logits' shape; pos_weight (broadcast over
-    the last axis, one per class) weighs the positive term. Never forms sigmoid(x),
-    so logits of +-100 give exact losses and gradients.
+
+def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """-w [y log x + (1 - y) log(1 - x)] for probabilities x in [0, 1] (after a sigmoid).
+
+    As PyTorch, each log is clamped at -100, so x = 0 or 1 gives a large finite loss instead of
+    inf. binary_cross_entropy_with_logits takes the logits instead, and is more accurate.
+    """
+    op = "binary_cross_entropy"
+    reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    input, target = _loss_pair(op, input, target)
+    if bool(((input.data < 0) | (input.data > 1)).any()):
+        raise ValueError(f"{op}: the input must hold probabilities in [0, 1] (apply sigmoid first, or use "
+                         f"binary_cross_entropy_with_logits); got values from {float(input.data.min())} to "
+                         f"{float(input.data.max())}")
+    loss = BinaryCrossEntropy.apply(input, target)
+    return _reduce(loss if weight is None else loss * _elementwise_weight(op, weight, input), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """-w [p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] computed stably from the logits x.
+
+    targets y are floats in [0, 1] with the logits' shape; weight (broadcast to the logits)
+    rescales each element; pos_weight p (broadcast over the last dim, one per class) weighs the
+    positive term. Never forms sigmoid(x), so logits of +-100 give exact losses and gradients.
     """
     op = "binary_cross_entropy_with_logits"
-    _check_float_tensor(op, "logits", logits)
-    if not isinstance(targets, Tensor):
-        targets = tensor(targets, dtype=logits.dtype, device=logits.device)
-    _check_float_tensor(op, "targets", targets)
-    _check_reduction(op, reduction)
-    if targets.shape != logits.shape:
-        raise ValueError(
-            f"{op}: targets must have the logits' shape, got logits {_describe(logits)} and targets {_describe(targets)}"
-        )
+    reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    input, target = _loss_pair(op, input, target)
     if pos_weight is not None:
         if not isinstance(pos_weight, Tensor):
-            pos_weight = tensor(pos_weight, dtype=logits.dtype, device=logits.device)
+            pos_weight = tensor(pos_weight, dtype=input.dtype, device=input.device)
         try:
-            np.broadcast_shapes(tuple(pos_weight.shape), tuple(logits.shape))
+            np.broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
         except ValueError:
-            raise ValueError(f"{op}: pos_weight {_describe(pos_weight)} does not broadcast to the logits {_describe(logits)}") from None
-    return _reduce(BinaryCrossEntropyWithLogits.apply(logits, targets, pos_weight), reduction)
+            raise ValueError(f"{op}: pos_weight {_describe(pos_weight)} does not broadcast to the logits "
+                             f"{_describe(input)}") from None
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+    return _reduce(loss if weight is None else loss * _elementwise_weight(op, weight, input), reduction)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """(input - target)**2, averaged ("mean"), summed ("sum") or not ("none").
-
-    The shapes must be equal: a silent broadcast of [N, 1] against [N] is a classic bug.
-    """
-    _check_float_tensor("mse_loss", "input", input)
+def _loss_pair(op: str, input: Tensor, target) -> tuple:
+    """input and target as float tensors of one shape (a silent broadcast of [N, 1] against [N]
+    is a classic bug: PyTorch warns, minigrad refuses)."""
+    _check_float_tensor(op, "input", input)
     if not isinstance(target, Tensor):
         target = tensor(target, dtype=input.dtype, device=input.device)
-    _check_reduction("mse_loss", reduction)
+    _check_float_tensor(op, "target", target)
     if target.shape != input.shape:
-        raise ValueError(
-            f"mse_loss: input and target must have the same shape, got {_describe(input)} and {_describe(target)}"
-        )
+        raise ValueError(f"{op}: input and target must have the same shape, got {_describe(input)} and "
+                         f"{_describe(target)}")
+    return input, target
+
+
+def _elementwise_weight(op: str, weight, input: Tensor) -> Tensor:
+    if not isinstance(weight, Tensor):
+        weight = tensor(weight, dtype=input.dtype, device=input.device)
+    try:
+        np.broadcast_shapes(tuple(weight.shape), tuple(input.shape))
+    except ValueError:
+        raise ValueError(f"{op}: weight {_describe(weight)} does not broadcast to the input {_describe(input)}") from None
+    return weight
+
+
+def _weighted_reduce(op: str, loss: Tensor, weight, input: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+    """loss * weight (same shape as input, as PyTorch requires), reduced; "mean" divides by the summed
+    weight (mse, l1) or by the element count (huber), as PyTorch does for each."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if not isinstance(weight, Tensor):
+        weight = tensor(weight, dtype=input.dtype, device=input.device)
+    if weight.shape != input.shape:
+        raise ValueError(f"{op}: weight must have the input's shape, got {_describe(weight)} and {_describe(input)}")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+             weight=None) -> Tensor:
+    """(input - target)**2, averaged ("mean"), summed ("sum") or not ("none"); with weight (the
+    input's shape), each term is weighted and "mean" divides by the summed weight."""
+    reduction = _legacy_reduction("mse_loss", size_average, reduce, reduction)
+    input, target = _loss_pair("mse_loss", input, target)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted_reduce("mse_loss", diff * diff, weight, input, reduction, mean_by_weight=True)
+
+
+def l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+            weight=None) -> Tensor:
+    """|input - target|, reduced as mse_loss (its gradient at 0 is 0)."""
+    reduction = _legacy_reduction("l1_loss", size_average, reduce, reduction)
+    input, target = _loss_pair("l1_loss", input, target)
+    return _weighted_reduce("l1_loss", (input - target).abs(), weight, input, reduction, mean_by_weight=True)
+
+
+def smooth_l1_loss(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, for d = input - target (beta = 0: l1)."""
+    reduction = _legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    input, target = _loss_pair("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = input - target
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    size = d.abs()
+    return _reduce(where(size < beta, d * d * (0.5 / beta), size - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta): smooth_l1_loss times delta.
+    With weight (the input's shape) each term is weighted and "mean" is the plain mean, as PyTorch."""
+    _check_reduction("huber_loss", reduction)
+    input, target = _loss_pair("huber_loss", input, target)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - target
+    size = d.abs()
+    loss = where(size <= delta, d * d * 0.5, (size - 0.5 * delta) * delta)
+    return _weighted_reduce("huber_loss", loss, weight, input, reduction, mean_by_weight=False)
+
+
+def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL(target || q) terms for log-probabilities input = log q: target (log target - input),
+    with 0 where target = 0; log_target=True takes target as log-probabilities too.
+
+    reduction "batchmean" divides the sum by the batch size (input.shape[0]): the KL divergence of
+    each row, averaged. "mean" divides by the number of elements, as PyTorch does (with its warning).
+    """
+    op = "kl_div"
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(op, size_average, reduce, reduction)
+    elif reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS + ('batchmean',)}, got {reduction!r}")
+    elif reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total by the number of elements, not the batch "
+                      "size; 'batchmean' gives the KL divergence", stacklevel=2)
+    input, target = _loss_pair(op, input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # target log target is 0 at target = 0 (its limit): log is taken of 1 there
+        positive = target > 0
+        loss = where(positive, target * where(positive, target, 1.0).log(), 0.0) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction)

@@ -2,6 +2,7 @@
 
     FusedLinear         y = x W^T + b
     FusedCrossEntropy   mean/sum/none of -log softmax(logits)[target] (ignore_index, smoothing)
+    BinaryCrossEntropy(WithLogits)   the two binary losses, elementwise
     FusedLayerNorm      y = (x - mean) / sqrt(var + eps) * w + b over the last axis
     FusedAttention      softmax(scale q k^T [+ causal mask]) v, q/k/v [..., T, D]
     FusedSelfAttention  the same on a packed qkv projection [B, T, 3d], heads split and merged inside
@@ -22,7 +23,7 @@ import numpy as np
 
 import kernels
 
-from .. import backend
+from .. import autograd, backend
 from ..autograd import Function
 from ..backend import xp_of
 from ..tensor import Tensor
@@ -66,6 +67,7 @@ class FusedCrossEntropy(Function):
 
     @staticmethod
     def composite(logits, targets, ignore_index, label_smoothing, reduction):
+        """The same loss from recorded ops (composite.py), for higher-order gradients."""
         return twins.cross_entropy_composite(logits, Tensor._wrap(targets, False), reduction=reduction,
                                              ignore_index=ignore_index, label_smoothing=label_smoothing)
 
@@ -199,6 +201,7 @@ class EmbeddingLookup(Function):
 
     @staticmethod
     def composite(weight, indices):
+        """weight[indices] through the engine's indexing, for higher-order gradients."""
         return twins.embedding_composite(Tensor._wrap(indices, False), weight)
 
     def forward(self, weight, indices):
@@ -271,3 +274,29 @@ class BinaryCrossEntropyWithLogits(Function):
         if need_w:
             dw = g * self.y * self.softplus_neg
         return dx, dy, dw
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise -[y log x + (1 - y) log(1 - x)] on probabilities x, each log clamped at -100;
+    dx = g (x - y) / max(x (1 - x), 1e-12),  dy = g (log(1 - x) - log x)
+
+    PyTorch's gradients: exact for x in (0, 1); at x = 0 or 1, dx stays finite, while dy is
+    +-inf (PyTorch does not clamp the logs of the target's gradient).
+    """
+
+    def forward(self, x, y):
+        xp = xp_of(x)
+        self.x, self.y = x, y
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped
+            return -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
+
+    def backward(self, g):
+        xp = autograd.xp_of(g)  # NumPy's names over Tensors when this backward is recorded
+        need_x, need_y = self.needs_input_grad
+        x, y = self.x, self.y
+        dx = g * (x - y) / xp.maximum(x * (1 - x), 1e-12) if need_x else None
+        dy = None
+        if need_y:
+            with np.errstate(divide="ignore"):
+                dy = g * (xp.log1p(-x) - xp.log(x))
+        return dx, dy

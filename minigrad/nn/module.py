@@ -64,6 +64,7 @@ class Module:
         self.training = True
 
     def forward(self, *args, **kwargs):
+        """What the module computes; every subclass defines it, and module(x) calls it."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
@@ -103,6 +104,7 @@ class Module:
                 yield name, value
 
     def children(self):
+        """Each direct sub-module."""
         return (m for _, m in self.named_children())
 
     def named_modules(self, prefix: str = ""):
@@ -126,7 +128,28 @@ class Module:
         return out
 
     def modules(self):
+        """This module and every module below it, each once (pre-order: a parent before its children)."""
         return (m for _, m in self.named_modules())
+
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at a dotted path: model.get_submodule("blocks.0.attn") ("" is the module itself)."""
+        module = self
+        for i, name in enumerate(target.split(".") if target else []):
+            children = dict(module.named_children())
+            if name not in children:
+                where = ".".join(target.split(".")[:i]) or type(self).__name__
+                raise AttributeError(f"get_submodule: {where} ({type(module).__name__}) has no sub-module {name!r} "
+                                     f"(it has {sorted(children)})")
+            module = children[name]
+        return module
+
+    def apply(self, fn) -> "Module":
+        """Call fn on every sub-module (children first, each subtree in order) and then on this
+        module; returns self. The usual use: model.apply(init_weights)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def named_parameters(self, prefix: str = ""):
         """(dotted name, Parameter) for every parameter, each once even when shared (tied weights)."""
@@ -145,6 +168,7 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix: str = ""):
+        """(dotted name, Tensor) for every buffer (non-trained state, see register_buffer)."""
         for module_name, module in self.named_modules(prefix):
             for name in module._buffer_names:
                 value = getattr(module, name)
@@ -152,6 +176,7 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), value
 
     def buffers(self):
+        """Every buffer of the module tree."""
         return [b for _, b in self.named_buffers()]
 
     # ---- modes and gradients -------------------------------------------------------
@@ -164,6 +189,12 @@ class Module:
     def eval(self) -> "Module":
         """Set evaluation mode (Dropout becomes the identity). Same as train(False)."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set requires_grad on every parameter (False freezes them: no gradient, no update); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set .grad to None (default) or fill it with zeros."""
@@ -245,10 +276,33 @@ class Module:
         return self
 
     def double(self) -> "Module":
+        """Cast floating-point parameters and buffers to float64, in place; returns self."""
         return self.to(dtype="float64")
 
     def float(self) -> "Module":
+        """Cast floating-point parameters and buffers to float32, in place; returns self."""
         return self.to(dtype="float32")
+
+    def half(self) -> "Module":
+        """Cast floating-point parameters and buffers to float16, in place; returns self."""
+        return self.to(dtype="float16")
+
+    def type(self, dst_type) -> "Module":
+        """Cast EVERY parameter and buffer (integer ones too, unlike to()) to dst_type; returns self."""
+        dtype = as_dtype(dst_type)
+        for t in self.parameters() + self.buffers():
+            t.data = t.data.astype(dtype, copy=False)
+            if t.grad is not None:
+                t.grad.data = t.grad.data.astype(dtype, copy=False)
+        return self
+
+    def cuda(self, device=None) -> "Module":
+        """Move parameters and buffers to the GPU, in place; returns self."""
+        return self.to("cuda")
+
+    def cpu(self) -> "Module":
+        """Move parameters and buffers to the CPU, in place; returns self."""
+        return self.to("cpu")
 
     # ---- printing -----------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -302,12 +356,14 @@ class ModuleList(Module):
         return [(str(i), m) for i, m in enumerate(self._items)]
 
     def append(self, module: Module) -> "ModuleList":
+        """Add a module at the end."""
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: expected a Module, got {type(module).__name__}")
         self._items.append(module)
         return self
 
     def extend(self, modules) -> "ModuleList":
+        """Add several modules at the end, in order."""
         for m in modules:
             self.append(m)
         return self
@@ -354,12 +410,15 @@ class ModuleDict(Module):
         return iter(self._items)
 
     def keys(self):
+        """The names, in insertion order."""
         return self._items.keys()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._items.values()
 
     def items(self):
+        """(name, module) pairs, in insertion order."""
         return self._items.items()
 
 

@@ -12,8 +12,11 @@ and the plain functions that Tensor methods and `minigrad.*` call.
     sort.py          sort argsort topk kthvalue median mode (prod std logsumexp norms: reduce.py)
     reduce.py        sum mean max min amax amin var argmax argmin any all
     shape.py         reshape permute transpose broadcast_to concatenate stack split clone, device copies
-    index.py         getitem setitem gather scatter_add take_along_dim
-    linalg.py        matmul
+    index.py         getitem setitem gather scatter_add take_along_dim index_select masked_select nonzero ...
+    scatter.py       scatter scatter_reduce
+    movement.py      flip roll repeat tile repeat_interleave pad unfold meshgrid
+    diagonal.py      diagonal diag diag_embed tril triu
+    linalg.py        matmul mm bmm mv dot outer addmm einsum
     recurrent.py     the recurrent layers' time loop (LSTM, GRU, RNN) as one fused op
     xp.py            NumPy's names over Tensors, for backward formulas that are recorded
 
@@ -89,3 +92,28 @@ TENSOR_METHODS = {
     # indexing
     "gather": index.gather, "scatter_add": index.scatter_add, "take_along_dim": index.take_along_dim,
 }
+
+# PyTorch's movement, indexing and matrix ops (movement.py, diagonal.py, scatter.py, index.py, linalg.py)
+from . import diagonal, movement, scatter  # noqa: E402
+from .. import creation  # noqa: E402  (x.multinomial, x.bernoulli)
+
+TENSOR_METHODS.update({
+    "flip": movement.flip, "fliplr": movement.fliplr, "flipud": movement.flipud, "roll": movement.roll,
+    "repeat": movement.repeat, "tile": movement.tile, "repeat_interleave": movement.repeat_interleave,
+    "unfold": movement.unfold, "chunk": shape.chunk, "narrow": shape.narrow,
+    "diagonal": diagonal.diagonal, "diag": diagonal.diag, "diag_embed": diagonal.diag_embed,
+    "tril": diagonal.tril, "triu": diagonal.triu,
+    "tril_": index.in_place(diagonal.tril), "triu_": index.in_place(diagonal.triu),
+    "scatter": scatter.scatter, "scatter_reduce": scatter.scatter_reduce,
+    "scatter_": index.in_place(scatter.scatter), "scatter_add_": index.in_place(index.scatter_add),
+    "scatter_reduce_": index.in_place(scatter.scatter_reduce),
+    "index_select": index.index_select, "masked_select": index.masked_select, "nonzero": index.nonzero,
+    "argwhere": index.argwhere, "index_add": index.index_add, "index_copy": index.index_copy,
+    "index_fill": index.index_fill, "masked_scatter": index.masked_scatter,
+    "index_add_": index.in_place(index.index_add), "index_copy_": index.in_place(index.index_copy),
+    "index_fill_": index.in_place(index.index_fill), "masked_scatter_": index.in_place(index.masked_scatter),
+    "masked_fill_": index.in_place(_masked_fill),
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot,
+    "outer": linalg.outer, "ger": linalg.outer, "addmm": linalg.addmm,
+    "multinomial": creation.multinomial, "bernoulli": creation.bernoulli,
+})

@@ -330,3 +330,170 @@ def _check_index_range(op: str, data, size: int, dim) -> None:
     if data.size and bool(((data < 0) | (data >= size)).any()):
         bad = data[(data < 0) | (data >= size)].reshape(-1)[0]
         raise IndexError(f"{op}: index {int(bad)} is out of range for dimension {dim} of size {size}")
+
+
+# ---- selecting along one dim, by mask, and the in-place-style writes -----------------------------
+#
+# These are built from the ops above: index_select and masked_select read with GetItem;
+# index_add adds with IndexAdd; index_copy, index_fill and masked_scatter write with SetItem
+# (out of place: they return a new tensor, as PyTorch's functions of the same names do).
+
+
+def _along_dim(op: str, x: Tensor, dim: int, index) -> tuple:
+    """(axis, the getitem index selecting `index` along dim): index is a 0-d or 1-D integer tensor."""
+    axis = check_axis(op, dim, x.ndim, x.shape)
+    data = _integer_index(op, index, x)
+    if data.ndim > 1:
+        raise ValueError(f"{op}: index must be 0-d or 1-D, got shape {tuple(data.shape)}")
+    _check_index_range(op, data.reshape(-1), x.shape[axis] if x.ndim else 1, dim)
+    return axis, (slice(None),) * axis + (data.reshape(-1),)
+
+
+def index_select(x: Tensor, dim: int, index) -> Tensor:
+    """The entries of x at positions `index` (a 1-D integer tensor) along dim, in that order."""
+    axis, where_ = _along_dim("index_select", x, dim, index)
+    if x.ndim == 0:
+        return getitem(x.reshape(1), where_).reshape(())
+    return getitem(x, where_)
+
+
+def masked_select(x: Tensor, mask) -> Tensor:
+    """The elements of x where mask is True, as a 1-D tensor (x and mask broadcast together)."""
+    mask = mask if isinstance(mask, Tensor) else Tensor(mask, device=x.device)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_select: the mask must be a bool tensor, got {mask.dtype}")
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(mask.shape))
+    except ValueError:
+        raise ValueError(f"masked_select: the mask of shape {tuple(mask.shape)} does not broadcast with the input "
+                         f"of shape {tuple(x.shape)}") from None
+    if tuple(x.shape) != shape:
+        x = x.broadcast_to(shape)
+    return getitem(x, x._xp.broadcast_to(mask.data, shape))
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False):
+    """The indices of the nonzero elements: an int64 tensor [count, ndim], one row per element
+    in row-major order; with as_tuple=True, one 1-D tensor per dim (what x[...] takes)."""
+    data = x.data.reshape(1) if x.ndim == 0 else x.data  # a 0-d tensor counts as one element
+    found = x._xp.nonzero(data)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64, copy=False), False) for i in found)
+    if x.ndim == 0:
+        return Tensor._wrap(x._xp.zeros((found[0].size, 0), dtype=np.int64), False)
+    return Tensor._wrap(x._xp.stack(found, axis=1).astype(np.int64, copy=False), False)
+
+
+def argwhere(x: Tensor) -> Tensor:
+    """torch.argwhere: the same as nonzero(x), an int64 tensor [count, ndim]."""
+    return nonzero(x)
+
+
+def where(condition, input=None, other=None):
+    """where(condition, input, other): input where condition is True, else other (elementwise,
+    broadcasting; see elementwise.where). where(condition) alone is nonzero(condition, as_tuple=True)."""
+    from .elementwise import where as select
+
+    if input is None and other is None:
+        condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (where(condition) lists the indices)")
+    return select(condition, input, other)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """F.one_hot: int64 [..., num_classes] with a 1 at each index of `tensor` (int64);
+    num_classes=-1 takes the largest index + 1."""
+    if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:
+        raise TypeError(f"one_hot: expected an int64 tensor of class indices, got "
+                        f"{tensor.dtype if isinstance(tensor, Tensor) else type(tensor).__name__}")
+    data = tensor.data
+    if num_classes == -1:
+        if data.size == 0:
+            raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; give num_classes")
+        num_classes = int(data.max()) + 1
+    _check_index_range("one_hot", data, int(num_classes), "of the classes")
+    xp = tensor._xp
+    return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64), False)
+
+
+def index_add(x: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
+    """x with alpha * source[..., i, ...] added at x[..., index[i], ...] along dim (repeats add up)."""
+    axis, where_ = _along_dim("index_add", x, dim, index)
+    source = _source("index_add", x, axis, where_, source)
+    if alpha != 1:
+        source = source * alpha
+    return x + IndexAdd.apply(source, shape=tuple(x.shape), index=where_)
+
+
+def index_copy(x: Tensor, dim: int, index, source: Tensor) -> Tensor:
+    """x with x[..., index[i], ...] = source[..., i, ...] along dim."""
+    axis, where_ = _along_dim("index_copy", x, dim, index)
+    source = _source("index_copy", x, axis, where_, source)
+    return SetItem.apply(x, source, steps=(where_,))
+
+
+def index_fill(x: Tensor, dim: int, index, value) -> Tensor:
+    """x with every x[..., index[i], ...] along dim set to value (a number or a 0-d tensor)."""
+    _, where_ = _along_dim("index_fill", x, dim, index)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"index_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+        value = value.astype(x.dtype)
+    return SetItem.apply(x, value, steps=(where_,))
+
+
+def masked_scatter(x: Tensor, mask, source: Tensor) -> Tensor:
+    """x with the positions where mask is True filled, in row-major order, by source's first elements."""
+    mask = mask if isinstance(mask, Tensor) else Tensor(mask, device=x.device)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_scatter: the mask must be a bool tensor, got {mask.dtype}")
+    try:
+        mask_data = x._xp.broadcast_to(mask.data, x.shape)
+    except ValueError:
+        raise ValueError(f"masked_scatter: the mask of shape {tuple(mask.shape)} does not broadcast to the input "
+                         f"of shape {tuple(x.shape)}") from None
+    count = int(mask_data.sum())
+    if source.data.size < count:
+        raise ValueError(f"masked_scatter: the mask selects {count} elements but source has only {source.data.size}")
+    values = source.reshape(-1)[:count].astype(x.dtype)
+    return SetItem.apply(x, values, steps=(mask_data,))
+
+
+def _source(op: str, x: Tensor, axis: int, where_: tuple, source) -> Tensor:
+    """source checked to have x's shape with dim `axis` replaced by the index's length."""
+    if not isinstance(source, Tensor):
+        source = Tensor(source, dtype=x.dtype, device=x.device)
+    expected = list(x.shape)
+    if x.ndim:
+        expected[axis] = len(where_[-1])
+    if tuple(source.shape) != tuple(expected) and not (x.ndim == 0 and source.data.size == 1):
+        raise ValueError(f"{op}: source must have shape {tuple(expected)} (the input's shape {tuple(x.shape)} with "
+                         f"dim {axis} the index's length), got {tuple(source.shape)}")
+    if source.dtype != x.dtype:
+        raise TypeError(f"{op}: source is {source.dtype} but the input is {x.dtype}")
+    return source
+
+
+def in_place(fn):
+    """The in-place method (scatter_, index_fill_, ...) of an out-of-place op `fn`, as PyTorch's:
+    where no gradient flows the result is written into x's array (x's version goes up);
+    otherwise the op is recorded and becomes x's new value (a leaf that requires grad refuses)."""
+
+    def method(x: Tensor, *args, **kwargs) -> Tensor:
+        result = fn(x, *args, **kwargs)
+        if not result.requires_grad:
+            x.data[...] = result.data
+            mark_modified(x)
+            return x
+        if x._node is None and x.requires_grad:
+            raise RuntimeError(
+                f"{fn.__name__}_: a leaf tensor that requires grad cannot be changed in place while the graph is "
+                f"recorded (shape {tuple(x.shape)}): do it under `with mg.no_grad():`, or use {fn.__name__}()"
+            )
+        return x._record_inplace(result)
+
+    method.__name__ = f"{fn.__name__}_"
+    method.__doc__ = f"In-place {fn.__name__}: x changed and returned (see {fn.__name__})."
+    return method

@@ -320,3 +320,34 @@ def clone(x: Tensor) -> Tensor:
 def to_device(x: Tensor, device: str) -> Tensor:
     """A copy of x on `device` ('cpu' or 'cuda'); the gradient is copied back."""
     return ToDevice.apply(x, device=device)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into `chunks` pieces along dim, each ceil(n / chunks) long (the last may be shorter,
+    and there may be fewer pieces than asked, as PyTorch's chunk)."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be a positive int, got {chunks!r}")
+    axis = check_axis("chunk", dim, x.ndim, x.shape)
+    if x.ndim == 0:
+        raise ValueError("chunk: a 0-d tensor cannot be split")
+    length = x.shape[axis]
+    if length == 0:
+        return tuple(x for _ in range(chunks))
+    return split(x, -(-length // chunks), axis)
+
+
+def narrow(x: Tensor, dim: int, start, length: int) -> Tensor:
+    """The `length` entries of x along dim starting at `start` (negative counts from the end)."""
+    axis = check_axis("narrow", dim, x.ndim, x.shape)
+    if x.ndim == 0:
+        raise ValueError("narrow: a 0-d tensor has no dim to narrow")
+    n = x.shape[axis]
+    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {n} (shape {tuple(x.shape)})")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size {n} "
+                         f"(shape {tuple(x.shape)})")
+    return getitem(x, (slice(None),) * axis + (slice(start, start + length),))

@@ -153,3 +153,17 @@ def cumsum(x: Tensor, axis: int = None, dtype=None) -> Tensor:
 def cumprod(x: Tensor, axis: int = None, dtype=None) -> Tensor:
     """Running product along axis (numpy.cumprod: the flattened x when axis is None), recorded."""
     return scan.cumprod(x.reshape(-1) if axis is None else x, 0 if axis is None else axis, dtype=dtype)
+
+
+def flip(x: Tensor, axis) -> Tensor:
+    """Reversed along axis (an int or a tuple), recorded."""
+    from .movement import flip as flip_
+
+    return flip_(x, axis)
+
+
+def roll(x: Tensor, shift, axis) -> Tensor:
+    """Shifted cyclically along axis, recorded."""
+    from .movement import roll as roll_
+
+    return roll_(x, shift, axis)

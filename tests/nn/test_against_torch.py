@@ -196,7 +196,8 @@ def test_cross_entropy(reduction, ignore_index, label_smoothing):
     logits, tl = _pair(rng.standard_normal((9, 5)) * 2)
     targets = rng.integers(0, 5, size=9)
     targets[[1, 4]] = ignore_index if ignore_index >= 0 else -100
-    loss = F.cross_entropy(logits, mg.tensor(targets), reduction, ignore_index, label_smoothing)
+    loss = F.cross_entropy(logits, mg.tensor(targets), reduction=reduction, ignore_index=ignore_index,
+                           label_smoothing=label_smoothing)
     tloss = TF.cross_entropy(tl, torch.tensor(targets), reduction=reduction, ignore_index=ignore_index,
                              label_smoothing=label_smoothing)
     _close(loss, tloss)
@@ -204,15 +205,19 @@ def test_cross_entropy(reduction, ignore_index, label_smoothing):
     _close(logits.grad, tl.grad)
 
 
-def test_cross_entropy_sequence_layout_matches_torch_classes_on_axis_1():
+def test_cross_entropy_sequence_layouts_as_pytorch():
     rng = np.random.default_rng(8)
-    logits, tl = _pair(rng.standard_normal((2, 3, 4)))
+    logits, tl = _pair(rng.standard_normal((2, 4, 3)))  # [B, C, T]: classes on dim 1
     targets = rng.integers(0, 4, size=(2, 3))
     loss = F.cross_entropy(logits, mg.tensor(targets))
-    tloss = TF.cross_entropy(tl.transpose(1, 2), torch.tensor(targets))  # PyTorch wants [B, C, T]
+    tloss = TF.cross_entropy(tl, torch.tensor(targets))
     _close(loss, tloss)
     _backward_both(loss, tloss, rng)
     _close(logits.grad, tl.grad)
+    gpt, tgpt = _pair(rng.standard_normal((2, 3, 4)))  # [B, T, C] flattened, as nanoGPT does
+    loss = F.cross_entropy(gpt.view(-1, gpt.size(-1)), mg.tensor(targets).view(-1))
+    tloss = TF.cross_entropy(tgpt.view(-1, tgpt.size(-1)), torch.tensor(targets).view(-1))
+    _close(loss, tloss)
 
 
 def test_cross_entropy_float32_matches_torch():
@@ -235,7 +240,7 @@ def test_bce_with_logits(reduction, with_pos_weight):
     y, ty = _pair(rng.random((4, 3)))
     # PyTorch does not differentiate pos_weight (ours does: gradcheck covers it)
     w, tw = _pair(rng.random(3) * 3, requires_grad=False) if with_pos_weight else (None, None)
-    loss = F.binary_cross_entropy_with_logits(x, y, reduction, pos_weight=w)
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=w)
     tloss = TF.binary_cross_entropy_with_logits(tx, ty, reduction=reduction, pos_weight=tw)
     _close(loss, tloss)
     _backward_both(loss, tloss, rng)
@@ -248,7 +253,7 @@ def test_mse_loss(reduction):
     rng = np.random.default_rng(11)
     a, ta = _pair(rng.standard_normal((3, 4)))
     b, tb = _pair(rng.standard_normal((3, 4)))
-    loss, tloss = F.mse_loss(a, b, reduction), TF.mse_loss(ta, tb, reduction=reduction)
+    loss, tloss = F.mse_loss(a, b, reduction=reduction), TF.mse_loss(ta, tb, reduction=reduction)
     _close(loss, tloss)
     _backward_both(loss, tloss, rng)
     _close(a.grad, ta.grad)

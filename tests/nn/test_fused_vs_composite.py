@@ -60,7 +60,8 @@ def test_cross_entropy(seed, reduction):
     t = mg.tensor(targets)
     logits = _leaf(rng, *lead, c, scale=3.0)
     assert_same(
-        lambda x: F.cross_entropy(x, t, reduction, ignore_index, smoothing),
+        lambda x: F.cross_entropy(x.movedim(-1, 1), t, reduction=reduction, ignore_index=ignore_index,
+                                  label_smoothing=smoothing),  # PyTorch's layout: classes on dim 1
         lambda x: composite.cross_entropy_composite(x, t, reduction, ignore_index, smoothing),
         [logits], seed,
     )
